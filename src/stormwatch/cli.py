@@ -27,7 +27,7 @@ from rich.table import Table
 from stormwatch.catalog import Catalog, load_catalog
 from stormwatch.config import Settings, load_settings
 from stormwatch.errors import StormwatchError
-from stormwatch.ingest import ImportReport, IngestReport, import_directory
+from stormwatch.ingest import ImportReport, IngestReport, import_directory, update
 from stormwatch.store import Store
 
 app = typer.Typer(
@@ -184,6 +184,139 @@ def status_cmd(
         )
     out.print(table)
     out.print(f"{len(records)} series")
+
+
+def _sources(ctx: Ctx) -> tuple[dict[str, Any], Any]:
+    import httpx
+
+    from stormwatch.sources import HttpFetcher, RetryPolicy, build_source, registered_sources
+
+    cfg = ctx.settings.sources
+    client = httpx.Client(follow_redirects=True)
+    fetcher = HttpFetcher(
+        client,
+        connect_timeout=min(10.0, cfg.timeout_seconds),
+        read_timeout=cfg.timeout_seconds,
+        retry=RetryPolicy(max_attempts=cfg.max_attempts),
+        rate_limits={
+            "api.stlouisfed.org": cfg.fred_requests_per_second,
+            "fred.stlouisfed.org": cfg.fred_requests_per_second,
+            "alfred.stlouisfed.org": cfg.fred_requests_per_second,
+        },
+        default_rate=cfg.default_requests_per_second,
+    )
+    names = [n for n in registered_sources() if n != "local"]
+    return {n: build_source(n, fetcher, ctx.settings.secrets) for n in names}, client
+
+
+def _do_update(ctx: Ctx, ids: list[str] | None = None) -> IngestReport:
+    sources, client = _sources(ctx)
+    todo = [s for s in ctx.catalog.values() if s.source in sources and not s.wide_columns]
+    try:
+        with Store.open(ctx.settings.store.path) as st, _progress(len(todo), "updating") as tick:
+            report = update(
+                st, ctx.catalog, sources, now=ctx.now, today=ctx.today, ids=ids,
+                max_workers=ctx.settings.sources.max_workers, progress=tick,
+            )
+    finally:
+        client.close()
+    return report
+
+
+@app.command("update")
+def update_cmd(
+    series: Annotated[
+        list[str] | None, typer.Option("--series", "-s", help="Only these series ids (repeatable).")
+    ] = None,
+    store: StoreOpt = None,
+    config: ConfigOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Fetch what is new from the public sources into the store."""
+    ctx = _ctx(store, config, verbose)
+    report = _do_update(ctx, series)
+    _print_statuses(report)
+    if report.failed and len(report.failed) == len(report.statuses):
+        err.print("every series failed: no network? Use `stormwatch import DIR` and `run --offline`.")
+        raise typer.Exit(1)
+
+
+def _assess(ctx: Ctx, as_of: pd.Timestamp | None) -> Any:
+    from stormwatch.compute import assess
+
+    with Store.open(ctx.settings.store.path, read_only=True) as st:
+        return assess(st, ctx.catalog, as_of=as_of)
+
+
+@app.command("run")
+def run_cmd(
+    offline: Annotated[bool, typer.Option("--offline", help="Use only the store; fetch nothing.")] = False,
+    as_of: AsOfOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+    store: StoreOpt = None,
+    config: ConfigOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """The daily job: update (unless --offline), compute, print the summary."""
+    from stormwatch.delivery.summary import render_summary, summary_dict
+
+    ctx = _ctx(store, config, verbose)
+    day = _parse_date(as_of, "--as-of")
+    if not offline:
+        report = _do_update(ctx)
+        failed = report.failed
+        err.print(
+            f"update: {report.count('updated')} updated, {report.count('unchanged')} unchanged, "
+            f"{report.count('stale')} stale, {len(failed)} failed"
+            + (" (`stormwatch status` shows why)" if failed else "")
+        )
+    assessment = _assess(ctx, day)
+    if as_json:
+        sys.stdout.write(json.dumps(summary_dict(assessment), indent=1, default=str) + "\n")
+        return
+    render_summary(assessment, out)
+    lag = (pd.Timestamp(ctx.today) - assessment.as_of).days
+    if day is None and lag > 7:
+        err.print(
+            f"note: the latest market data in the store is from {assessment.as_of.date()} "
+            f"({lag} days ago); run `stormwatch update` for fresh data."
+        )
+
+
+@app.command("history")
+def history_cmd(
+    start: Annotated[str | None, typer.Option("--start", help="First day (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last day (YYYY-MM-DD).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    store: StoreOpt = None,
+    config: ConfigOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """The level, score, regime and every signal's state for each business day, point in time."""
+    from stormwatch.delivery.summary import history_frame
+
+    if fmt not in ("table", "csv", "json"):
+        raise typer.BadParameter("use table, csv or json", param_hint="--format")
+    ctx = _ctx(store, config, verbose)
+    lo, hi = _parse_date(start, "--start"), _parse_date(end, "--end")
+    assessment = _assess(ctx, hi)
+    frame = history_frame(assessment, lo, hi)
+    if lo is None:
+        known = frame["score"].notna().to_numpy()
+        frame = frame.iloc[int(known.argmax()) if known.any() else 0 :]
+    if fmt == "csv":
+        sys.stdout.write(frame.to_csv(index=False))
+    elif fmt == "json":
+        sys.stdout.write(frame.to_json(orient="records", indent=1) + "\n")
+    else:
+        table = Table(title=f"stormwatch history {frame['date'].iloc[0]} .. {frame['date'].iloc[-1]}")
+        for col in ("date", "level", "level_name", "score", "regime"):
+            table.add_column(col)
+        changes = frame[frame["level"].ne(frame["level"].shift())]
+        for _, r in changes.iterrows():
+            table.add_row(r["date"], str(r["level"]), r["level_name"], f"{r['score']:.1f}", str(r["regime"]))
+        out.print(table)
+        out.print(f"{len(frame)} business days; rows shown where the level changed (use --format csv for all)")
 
 
 def main() -> None:

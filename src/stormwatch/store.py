@@ -418,6 +418,15 @@ class Store:
         ).fetchone()
         return None if row is None or row[0] is None else pd.Timestamp(row[0])
 
+    def last_periods(self, ids: Sequence[SeriesId]) -> dict[SeriesId, pd.Timestamp]:
+        """The last stored period of each of ``ids`` that has any data."""
+        rows = self._con.execute(
+            "SELECT series_id, max(period) FROM observations WHERE series_id IN (SELECT unnest(?)) "
+            "GROUP BY series_id",
+            [list(ids)],
+        ).fetchall()
+        return {str(r[0]): pd.Timestamp(r[1]) for r in rows}
+
     def value_before(self, series_id: SeriesId, period: pd.Timestamp) -> float | None:
         """The latest known value of the last period before ``period`` (for seam checks)."""
         row = self._con.execute(
