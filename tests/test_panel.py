@@ -14,8 +14,15 @@ from stormwatch.panel import StaleDataWarning, build_panel
 
 def spec(id: str, frequency: str = "daily", lag: int = 0, **kw: object) -> SeriesSpec:
     return SeriesSpec.model_validate(
-        {"id": id, "name": id, "units": "u", "frequency": frequency, "role": "test",
-         "release_lag_days": lag, **kw}
+        {
+            "id": id,
+            "name": id,
+            "units": "u",
+            "frequency": frequency,
+            "role": "test",
+            "release_lag_days": lag,
+            **kw,
+        }
     )
 
 

@@ -65,7 +65,10 @@ def test_future_dates_are_refused() -> None:
 def test_jump_bound_log_and_abs() -> None:
     with pytest.raises(ValidationError, match="implausible jump on 2020-01-03"):
         validate(
-            frame([100.0, 101.0, 200.0]), series_id="x:a", source="t", today=TODAY,
+            frame([100.0, 101.0, 200.0]),
+            series_id="x:a",
+            source="t",
+            today=TODAY,
             jump=JumpBound(max_log_change=0.35),
         )
     with pytest.raises(ValidationError, match="implausible jump on 2020-01-02"):
@@ -81,8 +84,12 @@ def test_jump_bound_log_and_abs() -> None:
 def test_jump_at_the_seam_with_stored_data_is_caught() -> None:
     with pytest.raises(ValidationError, match="implausible jump"):
         validate(
-            frame([300.0, 301.0]), series_id="x:a", source="t", today=TODAY,
-            jump=JumpBound(max_log_change=0.35), previous=100.0,
+            frame([300.0, 301.0]),
+            series_id="x:a",
+            source="t",
+            today=TODAY,
+            jump=JumpBound(max_log_change=0.35),
+            previous=100.0,
         )
 
 

@@ -91,7 +91,9 @@ def test_second_writer_is_told_the_store_is_busy(tmp_path: Path) -> None:
         "import sys, time; from stormwatch.store import Store\n"
         f"s = Store({str(path)!r}); print('open', flush=True); time.sleep(30)\n"
     )
-    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=_env()) as proc:
+    with subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=_env()
+    ) as proc:
         try:
             assert proc.stdout is not None and proc.stdout.readline().strip() == "open"
             with pytest.raises(StoreBusyError, match="busy"):
@@ -139,7 +141,9 @@ con.execute("INSERT INTO observations SELECT 'x:big', period, published_at, valu
 print('inserted', flush=True)
 import time; time.sleep(60)
 """
-    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=_env()) as proc:
+    with subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=_env()
+    ) as proc:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "inserted"
         os.kill(proc.pid, signal.SIGKILL)
@@ -164,7 +168,9 @@ for i in range(1000):
     s.write(f'x:s{{i:04d}}', frame, fetched_at=dt.datetime(2020, 1, 1))
     print(i, flush=True)
 """
-    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=_env()) as proc:
+    with subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=_env()
+    ) as proc:
         assert proc.stdout is not None
         for _ in range(3):
             proc.stdout.readline()

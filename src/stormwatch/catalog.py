@@ -41,9 +41,7 @@ STALE_AFTER_DAYS: Mapping[str, int] = MappingProxyType(
 )
 
 #: Sources that have a connector (``local`` is user-supplied files only).
-KNOWN_SOURCES = frozenset(
-    {"fred", "yahoo", "ecb", "cftc", "tic", "french", "cboe", "local", "fredmd"}
-)
+KNOWN_SOURCES = frozenset({"fred", "yahoo", "ecb", "cftc", "tic", "french", "cboe", "local", "fredmd"})
 
 
 class SeriesSpec(BaseModel):
@@ -175,8 +173,12 @@ class Catalog(Mapping[SeriesId, SeriesSpec]):
         for spec in self._by_id.values():
             if spec.wide_columns and spec.source == source:
                 return spec.model_copy(
-                    update={"id": series_id, "name": f"{spec.name}: {native}", "local_file": None,
-                            "wide_columns": False}
+                    update={
+                        "id": series_id,
+                        "name": f"{spec.name}: {native}",
+                        "local_file": None,
+                        "wide_columns": False,
+                    }
                 )
         return self[series_id]
 

@@ -86,8 +86,13 @@ def _parse_date(text: str | None, option: str) -> pd.Timestamp | None:
 @contextmanager
 def _progress(total: int, what: str) -> Iterator[Any]:
     bar = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True, disable=not err.is_terminal,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
     )
     with bar:
         task = bar.add_task(what, total=total)
@@ -125,7 +130,9 @@ def import_cmd(
         )
     _print_statuses(report)
     for path in report.unknown_files:
-        err.print(f"[yellow]not imported:[/] {path.name} matches no catalog entry (local_file); nothing guessed")
+        err.print(
+            f"[yellow]not imported:[/] {path.name} matches no catalog entry (local_file); nothing guessed"
+        )
     for path, why in report.skipped_files:
         err.print(f"[dim]skipped:[/] {path.name}: {why}")
     out.print(f"store: {ctx.settings.store.path}")
@@ -155,7 +162,7 @@ def status_cmd(
     ctx = _ctx(store, config, verbose)
     with Store.open(ctx.settings.store.path, read_only=True) as st:
         summary = st.summary()
-    records = []
+    records: list[dict[str, Any]] = []
     for _, row in summary.iterrows():
         sid = str(row["series_id"])
         records.append(
@@ -168,7 +175,9 @@ def status_cmd(
                 "freshness": _freshness(row, ctx.catalog, ctx.today),
                 "source": None if pd.isna(row["source"]) else str(row["source"]),
                 "last_status": None if pd.isna(row["last_status"]) else str(row["last_status"]),
-                "fetched_at": None if pd.isna(row["fetched_at"]) else pd.Timestamp(row["fetched_at"]).isoformat(),
+                "fetched_at": None
+                if pd.isna(row["fetched_at"])
+                else pd.Timestamp(row["fetched_at"]).isoformat(),
             }
         )
     if as_json:
@@ -179,8 +188,13 @@ def status_cmd(
         table.add_column(col, justify="right" if col == "rows" else "left")
     for r in records:
         table.add_row(
-            r["id"], r["first"] or "", r["last"] or "", str(r["rows"]), r["freshness"],
-            r["source"] or "", r["last_status"] or "",
+            r["id"],
+            r["first"] or "",
+            r["last"] or "",
+            str(r["rows"]),
+            r["freshness"],
+            r["source"] or "",
+            r["last_status"] or "",
         )
     out.print(table)
     out.print(f"{len(records)} series")
@@ -215,8 +229,14 @@ def _do_update(ctx: Ctx, ids: list[str] | None = None) -> IngestReport:
     try:
         with Store.open(ctx.settings.store.path) as st, _progress(len(todo), "updating") as tick:
             report = update(
-                st, ctx.catalog, sources, now=ctx.now, today=ctx.today, ids=ids,
-                max_workers=ctx.settings.sources.max_workers, progress=tick,
+                st,
+                ctx.catalog,
+                sources,
+                now=ctx.now,
+                today=ctx.today,
+                ids=ids,
+                max_workers=ctx.settings.sources.max_workers,
+                progress=tick,
             )
     finally:
         client.close()
@@ -316,7 +336,9 @@ def history_cmd(
         for _, r in changes.iterrows():
             table.add_row(r["date"], str(r["level"]), r["level_name"], f"{r['score']:.1f}", str(r["regime"]))
         out.print(table)
-        out.print(f"{len(frame)} business days; rows shown where the level changed (use --format csv for all)")
+        out.print(
+            f"{len(frame)} business days; rows shown where the level changed (use --format csv for all)"
+        )
 
 
 def main() -> None:

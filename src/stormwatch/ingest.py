@@ -21,6 +21,7 @@ from stormwatch.catalog import Catalog, SeriesSpec
 from stormwatch.errors import StormwatchError
 from stormwatch.series import validate
 from stormwatch.sources.base import Query, Source
+from stormwatch.sources.fetch import fetch_all, parse_all
 from stormwatch.sources.files import read_local_file, read_wide_file
 from stormwatch.store import SeriesStatus, Store
 
@@ -90,11 +91,20 @@ def _write_validated(
         if report.missing_dropped:
             detail += f", {report.missing_dropped} missing values skipped"
         return SeriesStatus(spec.id, "updated", detail, result.new, result.revised, last, source)
-    stale = check_stale and last is not None and (pd.Timestamp(today) - last).days > spec.stale_after + spec.release_lag_days
+    stale = (
+        check_stale
+        and last is not None
+        and (pd.Timestamp(today) - last).days > spec.stale_after + spec.release_lag_days
+    )
     if stale:
         return SeriesStatus(
-            spec.id, "stale", f"no new data; last period {last.date() if last is not None else '?'}",
-            0, 0, last, source,
+            spec.id,
+            "stale",
+            f"no new data; last period {last.date() if last is not None else '?'}",
+            0,
+            0,
+            last,
+            source,
         )
     return SeriesStatus(spec.id, "unchanged", "", 0, 0, last, source)
 
@@ -147,7 +157,7 @@ def update(
 
     def fetch(spec: SeriesSpec, query: Query) -> pd.DataFrame:
         src = sources[spec.source]
-        return src.parse(src.fetch_raw(query), query)
+        return parse_all(src, fetch_all(src, query))
 
     with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
         futures = {pool.submit(fetch, spec, q): spec for spec, q in todo}
@@ -157,11 +167,15 @@ def update(
                 frame = fut.result()
                 status = _write_validated(store, spec, frame, source=spec.source, now=now, today=today)
             except StormwatchError as exc:
-                status = SeriesStatus(spec.id, "failed", str(exc), source=spec.source,
-                                      last_period=store.last_period(spec.id))
+                status = SeriesStatus(
+                    spec.id, "failed", str(exc), source=spec.source, last_period=store.last_period(spec.id)
+                )
             except Exception as exc:  # one broken series must never stop the others
                 status = SeriesStatus(
-                    spec.id, "failed", f"unexpected {type(exc).__name__}: {exc}", source=spec.source,
+                    spec.id,
+                    "failed",
+                    f"unexpected {type(exc).__name__}: {exc}",
+                    source=spec.source,
                     last_period=store.last_period(spec.id),
                 )
             report.statuses.append(status)
@@ -240,6 +254,7 @@ def _import_file(
                 _write_validated(store, sub, frame, source=source, now=now, today=today, check_stale=False)
             )
         except StormwatchError as exc:
-            out.append(SeriesStatus(sub.id, "failed", str(exc), source=source,
-                                    last_period=store.last_period(sub.id)))
+            out.append(
+                SeriesStatus(sub.id, "failed", str(exc), source=source, last_period=store.last_period(sub.id))
+            )
     return out

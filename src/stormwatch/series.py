@@ -55,9 +55,7 @@ def parse_series_id(series_id: SeriesId) -> tuple[str, str]:
     """
     source, sep, native = series_id.partition(":")
     if not sep or not source or not native:
-        raise ValueError(
-            f"series id {series_id!r} is not of the form 'source:native' (e.g. 'fred:DGS10')"
-        )
+        raise ValueError(f"series id {series_id!r} is not of the form 'source:native' (e.g. 'fred:DGS10')")
     return source, native
 
 

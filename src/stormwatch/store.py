@@ -266,11 +266,14 @@ class Store:
         # source says it was published later than anything stored.
         stamp = pd.Timestamp(fetched_at).as_unit("us")
         late = revision & (keep["published_at"] <= keep["latest_at"])
-        keep.loc[late, "published_at"] = keep.loc[late, "published_at"].clip(lower=stamp)
-        still_clash = late & (keep["published_at"] <= keep["latest_at"])
-        keep.loc[still_clash, "published_at"] = keep.loc[still_clash, "latest_at"] + pd.Timedelta(
-            microseconds=1
-        )
+        pub = keep["published_at"].to_numpy(dtype="datetime64[us]").copy()
+        latest_at = keep["latest_at"].to_numpy(dtype="datetime64[us]")
+        late_mask = late.to_numpy(dtype=bool)
+        pub[late_mask] = np.maximum(pub[late_mask], stamp.to_datetime64().astype("datetime64[us]"))
+        # Still not after the stored vintage (a clock behind the data): one tick later.
+        clash = late_mask & (pub <= latest_at)
+        pub[clash] = latest_at[clash] + np.timedelta64(1, "us")
+        keep["published_at"] = pub
         keep = keep.drop(columns="latest_at").drop_duplicates(subset=["period", "published_at"], keep="last")
         result = WriteResult(
             series_id,
@@ -446,7 +449,8 @@ class Store:
                        max(fetched_at) AS fetched_at, max(published_at) AS published_at
                 FROM observations GROUP BY series_id
             ), st AS (
-                SELECT series_id, arg_max(status, recorded_at) AS last_status, arg_max(detail, recorded_at) AS last_detail,
+                SELECT series_id, arg_max(status, recorded_at) AS last_status,
+                       arg_max(detail, recorded_at) AS last_detail,
                        arg_max(source, recorded_at) AS source
                 FROM fetch_status GROUP BY series_id
             )

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stormwatch.level import STORM_SPEC, apply_hysteresis, compute_level, raw_stage, storm_score
-from stormwatch.signals.base import SignalResult, SignalSpec, SignalOutput
+from stormwatch.signals.base import SignalOutput, SignalResult, SignalSpec
 
 IDX = pd.bdate_range("2020-01-01", periods=12, name="date")
 
@@ -18,13 +18,31 @@ def result(sid: str, states: str, intensity: list[float] | None = None) -> Signa
     """SYNTHETIC: states given as a string, one char per day: o=off w=watch O=on u=unknown."""
     code = {"o": "off", "w": "watch", "O": "on", "u": "unknown"}
     st_ = pd.Series([code[c] for c in states], index=IDX[: len(states)], dtype=object)
-    x = pd.Series(intensity if intensity is not None else [2.5 if c == "O" else 1.2 if c == "w" else 0.0 if c == "o" else np.nan for c in states], index=st_.index)
+    x = pd.Series(
+        intensity
+        if intensity is not None
+        else [2.5 if c == "O" else 1.2 if c == "w" else 0.0 if c == "o" else np.nan for c in states],
+        index=st_.index,
+    )
     spec = SignalSpec(
-        id=sid, family="t", title=sid, kind="checklist", inputs={}, params={}, rationale="",
+        id=sid,
+        family="t",
+        title=sid,
+        kind="checklist",
+        inputs={},
+        params={},
+        rationale="",
         func=lambda data: SignalOutput(intensity=x),
     )
-    return SignalResult(spec=spec, state=st_, intensity=x, evidence=pd.DataFrame(index=st_.index),
-                        used={}, proxies={}, reason=pd.Series("", index=st_.index))
+    return SignalResult(
+        spec=spec,
+        state=st_,
+        intensity=x,
+        evidence=pd.DataFrame(index=st_.index),
+        used={},
+        proxies={},
+        reason=pd.Series("", index=st_.index),
+    )
 
 
 def checklist(**states: str) -> dict[str, SignalResult]:
@@ -96,10 +114,14 @@ def test_score_is_weighted_clipped_and_reports_coverage() -> None:
 @given(st.floats(-5, 5), st.floats(0, 5))
 def test_score_never_falls_when_an_intensity_rises(x: float, bump: float) -> None:
     idx = IDX[:1]
-    base = {"dollar_down_vol_up": result("dollar_down_vol_up", "o", [x]),
-            "valuation": result("valuation", "o", [1.0])}
-    up = {"dollar_down_vol_up": result("dollar_down_vol_up", "o", [x + bump]),
-          "valuation": result("valuation", "o", [1.0])}
+    base = {
+        "dollar_down_vol_up": result("dollar_down_vol_up", "o", [x]),
+        "valuation": result("valuation", "o", [1.0]),
+    }
+    up = {
+        "dollar_down_vol_up": result("dollar_down_vol_up", "o", [x + bump]),
+        "valuation": result("valuation", "o", [1.0]),
+    }
     assert storm_score(up, idx)[0].iloc[0] >= storm_score(base, idx)[0].iloc[0] - 1e-12
 
 

@@ -52,7 +52,7 @@ def _ordered(a: Assessment) -> list[SignalResult]:
 def summary_dict(a: Assessment) -> dict[str, Any]:
     """The summary as a JSON-ready dict (``stormwatch run --json``)."""
     day = a.as_of
-    row = a.level.frame.loc[day]
+    frame = a.level.frame
     signals = []
     for res in _ordered(a):
         signals.append(
@@ -73,10 +73,10 @@ def summary_dict(a: Assessment) -> dict[str, Any]:
     ]
     return {
         "as_of": str(day.date()),
-        "level": int(row["level"]),
-        "level_name": str(row["level_name"]),
-        "score": _num(float(row["score"])),
-        "coverage": _num(float(row["coverage"])),
+        "level": int(frame["level"].iloc[-1]),
+        "level_name": str(frame["level_name"].iloc[-1]),
+        "score": _num(float(frame["score"].iloc[-1])),
+        "coverage": _num(float(frame["coverage"].iloc[-1])),
         "regime": str(a.regime.loc[day]),
         "signals": signals,
         "changes": daily_changes(a.results, a.level),

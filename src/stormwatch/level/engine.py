@@ -42,7 +42,11 @@ class SignalMove:
     def text(self) -> str:
         since = f" since {self.since.date()}" if self.since is not None else ""
         delta = self.intensity_now - self.intensity_before
-        move = f"{self.state_before} -> {self.state_now}" if self.state_before != self.state_now else self.state_now
+        move = (
+            f"{self.state_before} -> {self.state_now}"
+            if self.state_before != self.state_now
+            else self.state_now
+        )
         ib = "n/a" if np.isnan(self.intensity_before) else f"{self.intensity_before:+.2f}"
         inow = "n/a" if np.isnan(self.intensity_now) else f"{self.intensity_now:+.2f}"
         d = "" if np.isnan(delta) else f" ({delta:+.2f})"
@@ -270,21 +274,26 @@ def compute_level(
     lv = level.to_numpy()
     last_change = 0
     stage_reason = {s.level: s.reason for s in spec.stages}
-    for t in np.flatnonzero(np.diff(lv) != 0) + 1:
+    for t_ in np.flatnonzero(np.diff(lv) != 0) + 1:
+        t = int(t_)
         t0 = max(last_change, t - explain_lookback)
         to, frm = int(lv[t]), int(lv[t - 1])
-        reason = stage_reason.get(to, "") if to > frm else (
-            f"the conditions for {LEVEL_NAMES[frm]} were absent for {spec.down_days} business days"
-            + (f"; still: {stage_reason[to]}" if to in stage_reason else "")
+        reason = (
+            stage_reason.get(to, "")
+            if to > frm
+            else (
+                f"the conditions for {LEVEL_NAMES[frm]} were absent for {spec.down_days} business days"
+                + (f"; still: {stage_reason[to]}" if to in stage_reason else "")
+            )
         )
         unknown = tuple(
-            sid for sid in spec.checklist.values() if sid in results and results[sid].state.iloc[t] == "unknown"
+            sid
+            for sid in spec.checklist.values()
+            if sid in results and results[sid].state.iloc[t] == "unknown"
         ) + tuple(sid for sid in spec.checklist.values() if sid not in results)
-        moved = _moves(results, spec, int(t), int(t0), only_changed=True)
-        transitions.append(
-            Transition(pd.Timestamp(index[t]), frm, to, tuple(moved), reason, unknown)
-        )
-        last_change = int(t)
+        moved = _moves(results, spec, t, t0, only_changed=True)
+        transitions.append(Transition(pd.Timestamp(index[t]), frm, to, tuple(moved), reason, unknown))
+        last_change = t
     return LevelResult(frame=frame, contributions=contrib, transitions=tuple(transitions))
 
 
@@ -302,7 +311,10 @@ def daily_changes(
     for m in _moves(results, spec, len(frame) - 1, len(frame) - 2, only_changed=True):
         out.append(
             {
-                "what": "signal", "id": m.signal_id, "from": m.state_before, "to": m.state_now,
+                "what": "signal",
+                "id": m.signal_id,
+                "from": m.state_before,
+                "to": m.state_now,
                 "intensity_from": None if np.isnan(m.intensity_before) else round(m.intensity_before, 3),
                 "intensity_to": None if np.isnan(m.intensity_now) else round(m.intensity_now, 3),
             }

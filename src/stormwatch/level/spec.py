@@ -72,23 +72,38 @@ STORM_SPEC = StormSpec(
     ),
     stages=(
         Stage(
-            1, "Watch", needs_on=(), needs_any_of=(1, 2),
+            1,
+            "Watch",
+            needs_on=(),
+            needs_any_of=(1, 2),
             reason="First signs: the dollar falls against the majors while implied vol rises, "
             "or FX skew shows demand for dollar-downside protection (checklist 1 or 2 on).",
         ),
         Stage(
-            2, "Warning", needs_on=(3,), needs_any_of=(1, 2), any_of_min_state="watch",
+            2,
+            "Warning",
+            needs_on=(3,),
+            needs_any_of=(1, 2),
+            any_of_min_state="watch",
             reason="The hedge has broken: the dollar falls while US equities sell off (3 on), "
             "confirmed by a falling dollar with rising vol or by FX skew (1 or 2 at least watch).",
         ),
         Stage(
-            3, "Storm", needs_on=(3,), needs_any_of=(1, 2), any_of_min_state="watch",
+            3,
+            "Storm",
+            needs_on=(3,),
+            needs_any_of=(1, 2),
+            any_of_min_state="watch",
             needs_at_least_watch=(4, 5),
             reason="Cross-border selling: on top of Warning, high-beta/thematic stocks lead the selling "
             "and correlations across assets and borders approach one (4 and 5 at least watch).",
         ),
         Stage(
-            4, "Endgame", needs_on=(3, 6), needs_any_of=(1, 2), any_of_min_state="watch",
+            4,
+            "Endgame",
+            needs_on=(3, 6),
+            needs_any_of=(1, 2),
+            any_of_min_state="watch",
             needs_at_least_watch=(4, 5),
             reason="The Fed put fails: on top of Storm, easing comes while the dollar falls further "
             "and equities keep falling (6 on).",

@@ -198,9 +198,18 @@ def signal(
         if not (watch_at <= on_at):
             raise ValueError(f"{id}: watch_at must be <= on_at")
         _REGISTRY[id] = SignalSpec(
-            id=id, family=family, title=title, kind=kind, inputs=MappingProxyType(dict(inputs)),
-            params=MappingProxyType(dict(params)), rationale=" ".join(rationale.split()), func=func,
-            checklist_item=checklist_item, watch_at=watch_at, on_at=on_at, unit=unit,
+            id=id,
+            family=family,
+            title=title,
+            kind=kind,
+            inputs=MappingProxyType(dict(inputs)),
+            params=MappingProxyType(dict(params)),
+            rationale=" ".join(rationale.split()),
+            func=func,
+            checklist_item=checklist_item,
+            watch_at=watch_at,
+            on_at=on_at,
+            unit=unit,
         )
         return func
 
@@ -210,7 +219,9 @@ def signal(
 def states_from_intensity(intensity: pd.Series, *, watch_at: float, on_at: float) -> pd.Series:
     """``on`` at or above ``on_at``, ``watch`` at or above ``watch_at``, else ``off``; NaN -> ``unknown``."""
     x = intensity.to_numpy(dtype="float64")
-    out = np.where(np.isnan(x), "unknown", np.where(x >= on_at, "on", np.where(x >= watch_at, "watch", "off")))
+    out = np.where(
+        np.isnan(x), "unknown", np.where(x >= on_at, "on", np.where(x >= watch_at, "watch", "off"))
+    )
     return pd.Series(out, index=intensity.index, dtype=object)
 
 
@@ -221,9 +232,7 @@ def _choose(panel: pd.DataFrame, inp: Input) -> SeriesId | None:
     return None
 
 
-def evaluate(
-    spec: SignalSpec, panel: pd.DataFrame, params: Mapping[str, Any] | None = None
-) -> SignalResult:
+def evaluate(spec: SignalSpec, panel: pd.DataFrame, params: Mapping[str, Any] | None = None) -> SignalResult:
     """Evaluate one signal on an aligned panel.
 
     Parameters
@@ -259,8 +268,12 @@ def evaluate(
         reason = "missing input: " + "; ".join(missing)
         nan = pd.Series(np.nan, index=index, dtype="float64")
         return SignalResult(
-            spec=spec, state=pd.Series("unknown", index=index, dtype=object), intensity=nan,
-            evidence=pd.DataFrame(index=index), used=chosen, proxies=proxies,
+            spec=spec,
+            state=pd.Series("unknown", index=index, dtype=object),
+            intensity=nan,
+            evidence=pd.DataFrame(index=index),
+            used=chosen,
+            proxies=proxies,
             reason=pd.Series(reason, index=index, dtype=object),
         )
     kwargs = spec.defaults()
@@ -278,8 +291,14 @@ def evaluate(
     unknown_reason = unknown_reason.mask(state == "unknown", "not enough data yet (warm-up or gaps)")
     evidence = out.evidence.reindex(index) if not out.evidence.empty else pd.DataFrame(index=index)
     return SignalResult(
-        spec=spec, state=state, intensity=intensity, evidence=evidence, used=chosen,
-        proxies=proxies, reason=unknown_reason, notes=out.notes,
+        spec=spec,
+        state=state,
+        intensity=intensity,
+        evidence=evidence,
+        used=chosen,
+        proxies=proxies,
+        reason=unknown_reason,
+        notes=out.notes,
     )
 
 

@@ -23,7 +23,8 @@ def log_return(x: pd.Series, window: int) -> pd.Series:
     if window < 1:
         raise ValueError("window must be >= 1; for a daily return use window=1")
     pos = x.where(x > 0)
-    return np.log(pos).diff(window)
+    out: pd.Series = np.log(pos).diff(window)
+    return out
 
 
 def change(x: pd.Series, window: int) -> pd.Series:

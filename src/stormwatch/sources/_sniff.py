@@ -34,7 +34,9 @@ __all__ = [
 #: Field values that mean "no observation" in the services we read.
 MISSING_TOKENS = frozenset({"", ".", "n.a.", "na", "n/a", "nan", "null", "none", "nd"})
 
-_HTML_RE = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
+_HTML_RE = re.compile(
+    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
+)
 
 
 def is_html(raw: bytes) -> bool:
@@ -154,7 +156,10 @@ def find_column(
     raise MalformedResponseError(
         source=source,
         series_id=series_id,
-        detail=f"unexpected header{at}: expected a column named {' or '.join(map(repr, names))}, got [{shown}]",
+        detail=(
+            f"unexpected header{at}: expected a column named "
+            f"{' or '.join(map(repr, names))}, got [{shown}]"
+        ),
     )
 
 
@@ -230,7 +235,7 @@ def parse_dates(
             series_id=series_id,
             detail=f"{int(bad.sum())} unreadable dates{at} (e.g. {first!r}; expected format {fmt})",
         )
-    return pd.DatetimeIndex(out).astype("datetime64[ns]")
+    return pd.DatetimeIndex(out).as_unit("ns")
 
 
 def since(frame: pd.DataFrame, start: dt.date | None, frequency: str = "daily") -> pd.DataFrame:

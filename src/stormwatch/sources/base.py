@@ -24,8 +24,8 @@ __all__ = [
     "Query",
     "Source",
     "SourceInfo",
-    "registered_sources",
     "register_source",
+    "registered_sources",
 ]
 
 

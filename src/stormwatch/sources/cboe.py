@@ -62,7 +62,8 @@ class Cboe:
     def fetch_raw(self, query: Query) -> bytes:
         """Download the full history (one request). 403/404 -> :class:`EmptyResponseError`.
 
-        The CDN answers an unknown symbol with 403 (S3 "AccessDenied") or 404.
+        What the CDN answers for an unknown symbol is unverified; an S3-style
+        403 ("AccessDenied") or a 404 are both treated as "no such series".
         """
         response = self.fetcher.get(self.url(query), source=SOURCE, series_id=query.spec.id)
         return check_status(response, source=SOURCE, series_id=query.spec.id, empty_statuses=(403, 404))
@@ -88,7 +89,9 @@ class Cboe:
         value_col = find_column(header, ("CLOSE", symbol), source=SOURCE, series_id=series_id)
         body = rows[1:]
         if not body:
-            raise EmptyResponseError(source=SOURCE, series_id=series_id, detail="the CSV has a header but no rows")
+            raise EmptyResponseError(
+                source=SOURCE, series_id=series_id, detail="the CSV has a header but no rows"
+            )
         dates: list[str] = []
         values: list[float] = []
         for n, row in enumerate(body, start=2):

@@ -78,12 +78,12 @@ def release_time(report_date: pd.DatetimeIndex) -> pd.DatetimeIndex:
     >>> release_time(pd.DatetimeIndex(["2025-08-05"]))[0]
     Timestamp('2025-08-08 19:30:00')
     """
-    weekday = report_date.weekday.to_numpy()
+    weekday = report_date.day_of_week.to_numpy()
     ahead = (4 - weekday) % 7
     ahead = np.where(ahead == 0, 7, ahead)
     friday = report_date.normalize() + pd.to_timedelta(ahead, unit="D")
     local = (friday + pd.Timedelta(hours=15, minutes=30)).tz_localize(_RELEASE_TZ)
-    return local.tz_convert("UTC").tz_localize(None).astype("datetime64[ns]")
+    return local.tz_convert("UTC").tz_localize(None).as_unit("ns")
 
 
 def _split_native(native: str) -> tuple[str, CotField, str]:
@@ -159,7 +159,9 @@ class Cftc:
         headers = {"Accept": "application/json"}
         if self._app_token is not None and self._app_token.get_secret_value():
             headers["X-App-Token"] = self._app_token.get_secret_value()
-        response = self.fetcher.get(url, params=params, headers=headers, source=SOURCE, series_id=query.spec.id)
+        response = self.fetcher.get(
+            url, params=params, headers=headers, source=SOURCE, series_id=query.spec.id
+        )
         if 200 <= response.status_code < 300:
             return response.content
         raise _status_error(response, query)
@@ -182,14 +184,18 @@ class Cftc:
         try:
             data: Any = json.loads(text)
         except ValueError as exc:
-            raise MalformedResponseError(source=SOURCE, series_id=series_id, detail=f"invalid JSON ({exc})") from None
+            raise MalformedResponseError(
+                source=SOURCE, series_id=series_id, detail=f"invalid JSON ({exc})"
+            ) from None
         if isinstance(data, dict):
             raise _envelope_error(data, 200, query)
         if not isinstance(data, list):
             raise MalformedResponseError(source=SOURCE, series_id=series_id, detail="JSON is not an array")
         if not data:
             raise EmptyResponseError(
-                source=SOURCE, series_id=series_id, detail=f"no reports for contract {code} in {field.dataset}"
+                source=SOURCE,
+                series_id=series_id,
+                detail=f"no reports for contract {code} in {field.dataset}",
             )
         dates: list[str] = []
         values: list[float] = []
@@ -201,7 +207,9 @@ class Cftc:
             row_code = str(row.get(_CODE_FIELD, code)).strip()
             if row_code != code:
                 raise MalformedResponseError(
-                    source=SOURCE, series_id=series_id, detail=f"row {i} is for contract {row_code!r}, not {code!r}"
+                    source=SOURCE,
+                    series_id=series_id,
+                    detail=f"row {i} is for contract {row_code!r}, not {code!r}",
                 )
             try:
                 long = parse_number(row.get(field.long))
@@ -210,7 +218,9 @@ class Cftc:
                 raise MalformedResponseError(
                     source=SOURCE,
                     series_id=series_id,
-                    detail=f"row {i}: positions {row.get(field.long)!r}/{row.get(field.short)!r} are not numbers",
+                    detail=(
+                        f"row {i}: positions {row.get(field.long)!r}/{row.get(field.short)!r} are not numbers"
+                    ),
                 ) from None
             dates.append(str(row[_DATE_FIELD])[:10])
             values.append(long - short)
@@ -228,7 +238,11 @@ class Cftc:
 def _envelope_error(obj: dict[str, Any], status: int, query: Query) -> SourceError:
     message = str(obj.get("message", ""))
     code = obj.get("errorCode") or obj.get("code") or ""
-    detail = f"HTTP {status}: {code}: {message}" if code else f"HTTP {status}: {message or snippet(json.dumps(obj))}"
+    detail = (
+        f"HTTP {status}: {code}: {message}"
+        if code
+        else f"HTTP {status}: {message or snippet(json.dumps(obj))}"
+    )
     if status == 404 or code == "dataset.missing":
         return EmptyResponseError(source=SOURCE, series_id=query.spec.id, detail=detail)
     return MalformedResponseError(source=SOURCE, series_id=query.spec.id, detail=detail)
@@ -241,7 +255,8 @@ def _status_error(response: httpx.Response, query: Query) -> SourceError:
         obj = None
     if isinstance(obj, dict) and ("message" in obj or "errorCode" in obj or "code" in obj):
         return _envelope_error(obj, response.status_code, query)
-    detail = f"HTTP {response.status_code} from {redact(str(response.request.url))} ({snippet(response.content)!r})"
+    url = redact(str(response.request.url))
+    detail = f"HTTP {response.status_code} from {url} ({snippet(response.content)!r})"
     if response.status_code == 404:
         return EmptyResponseError(source=SOURCE, series_id=query.spec.id, detail=detail)
     return SourceError(source=SOURCE, series_id=query.spec.id, detail=detail)

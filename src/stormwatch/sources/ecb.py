@@ -158,7 +158,9 @@ class Ecb:
         key_col = _optional_column(header, "KEY")
         body = rows[1:]
         if not body:
-            raise EmptyResponseError(source=SOURCE, series_id=series_id, detail="the CSV has a header but no rows")
+            raise EmptyResponseError(
+                source=SOURCE, series_id=series_id, detail="the CSV has a header but no rows"
+            )
         if key_col is not None:
             keys = {r[key_col] for r in body if len(r) > key_col}
             if len(keys) > 1:
@@ -166,7 +168,9 @@ class Ecb:
                 raise MalformedResponseError(
                     source=SOURCE,
                     series_id=series_id,
-                    detail=f"the answer holds {len(keys)} series ({shown}, ...); the catalog key must name one",
+                    detail=(
+                        f"the answer holds {len(keys)} series ({shown}, ...); the catalog key must name one"
+                    ),
                 )
         periods: list[pd.Timestamp] = []
         values: list[float] = []
@@ -182,10 +186,12 @@ class Ecb:
                 values.append(parse_number(field))
             except ValueError:
                 raise MalformedResponseError(
-                    source=SOURCE, series_id=series_id, detail=f"line {n}: OBS_VALUE {field!r} is not a number"
+                    source=SOURCE,
+                    series_id=series_id,
+                    detail=f"line {n}: OBS_VALUE {field!r} is not a number",
                 ) from None
             periods.append(period)
-        period_index = pd.DatetimeIndex(periods).astype("datetime64[ns]")
+        period_index = pd.DatetimeIndex(periods).as_unit("ns")
         published = query.spec.published_at(pd.Series(period_index))
         return make_frame(period_index, published, values)
 

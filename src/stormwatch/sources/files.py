@@ -68,7 +68,9 @@ def _parse_dates(text: pd.Series, path: Path) -> pd.Series:
     bad = parsed.isna()
     if bad.any():
         row = int(bad.to_numpy().argmax())
-        raise ImportFileError(path=path, detail=f"row {row + 2}: {text.iloc[row]!r} is not a date (YYYY-MM-DD)")
+        raise ImportFileError(
+            path=path, detail=f"row {row + 2}: {text.iloc[row]!r} is not a date (YYYY-MM-DD)"
+        )
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
     return parsed.dt.normalize().astype("datetime64[ns]")
@@ -106,10 +108,15 @@ def read_local_file(
     vcol = lowered.get(value_column.lower())
     if vcol is None:
         others = [c for c in frame.columns if c != dcol]
-        if len(others) == 1 and others[0].lower() in {spec.native.lower(), spec.local_file.lower() if spec.local_file else ""}:
+        if len(others) == 1 and others[0].lower() in {
+            spec.native.lower(),
+            spec.local_file.lower() if spec.local_file else "",
+        }:
             vcol = others[0]
         else:
-            raise ImportFileError(path=path, detail=f"no {value_column!r} column (found {list(frame.columns)[:6]})")
+            raise ImportFileError(
+                path=path, detail=f"no {value_column!r} column (found {list(frame.columns)[:6]})"
+            )
     period = _parse_dates(frame[dcol].astype("string"), path)
     return pd.DataFrame(
         {
@@ -140,7 +147,10 @@ def read_wide_file(path: Path, spec: SeriesSpec) -> dict[str, pd.DataFrame]:
         if not keep.any():
             continue
         out[col] = pd.DataFrame(
-            {"period": period[keep].to_numpy(), "published_at": published[keep].to_numpy(),
-             "value": pd.Series(values)[keep].to_numpy()}
+            {
+                "period": period[keep].to_numpy(),
+                "published_at": published[keep].to_numpy(),
+                "value": pd.Series(values)[keep].to_numpy(),
+            }
         )
     return out

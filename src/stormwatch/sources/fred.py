@@ -359,7 +359,9 @@ class Fred:
         value_col = find_column(header, (query.spec.native,), source=SOURCE, series_id=series_id)
         body = rows[1:]
         if not body:
-            raise EmptyResponseError(source=SOURCE, series_id=series_id, detail="the CSV has a header but no rows")
+            raise EmptyResponseError(
+                source=SOURCE, series_id=series_id, detail="the CSV has a header but no rows"
+            )
         dates: list[str] = []
         values: list[float] = []
         for n, row in enumerate(body, start=2):
@@ -403,7 +405,8 @@ class Fred:
         repeat = same_period.to_numpy() & (
             (values == prev_values) | (np.isnan(values) & np.isnan(prev_values))
         )
-        return out.loc[~repeat].reset_index(drop=True)
+        kept: pd.DataFrame = out.loc[~repeat].reset_index(drop=True)
+        return kept
 
 
 def _error_message(raw: bytes) -> str | None:
@@ -482,7 +485,9 @@ def _parse_json(raw: bytes, query: Query) -> pd.DataFrame:
             values.append(parse_number(str(o["value"])))
         except ValueError:
             raise MalformedResponseError(
-                source=SOURCE, series_id=series_id, detail=f"observation {i}: value {o['value']!r} is not a number"
+                source=SOURCE,
+                series_id=series_id,
+                detail=f"observation {i}: value {o['value']!r} is not a number",
             ) from None
     period = parse_dates(dates, "%Y-%m-%d", source=SOURCE, series_id=series_id)
     vintages = not isinstance(query, FredQuery) or query.vintages

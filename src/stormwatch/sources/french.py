@@ -63,7 +63,9 @@ def _split_native(native: str) -> tuple[str, str]:
     return dataset.strip(), column.strip()
 
 
-@register_source("french", website="https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/data_library.html")
+@register_source(
+    "french", website="https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/data_library.html"
+)
 class French:
     """Kenneth French data library connector.
 
@@ -110,14 +112,18 @@ class French:
             raise EmptyResponseError(source=SOURCE, series_id=series_id, detail="the body is empty")
         if is_html(raw):
             raise MalformedResponseError(
-                source=SOURCE, series_id=series_id, detail=f"expected a zip but got an HTML page ({snippet(raw)!r})"
+                source=SOURCE,
+                series_id=series_id,
+                detail=f"expected a zip but got an HTML page ({snippet(raw)!r})",
             )
         try:
             with zipfile.ZipFile(io.BytesIO(raw)) as zf:
                 members = [n for n in zf.namelist() if n.lower().endswith((".csv", ".txt"))]
                 if not members:
                     raise MalformedResponseError(
-                        source=SOURCE, series_id=series_id, detail=f"the zip holds no CSV ({zf.namelist()[:5]})"
+                        source=SOURCE,
+                        series_id=series_id,
+                        detail=f"the zip holds no CSV ({zf.namelist()[:5]})",
                     )
                 data = zf.read(members[0])
         except zipfile.BadZipFile:
@@ -180,7 +186,9 @@ class French:
                 ) from None
             dates.append(first)
         if not dates:
-            raise EmptyResponseError(source=SOURCE, series_id=series_id, detail="the table has a header but no rows")
+            raise EmptyResponseError(
+                source=SOURCE, series_id=series_id, detail="the table has a header but no rows"
+            )
         fmt = "%Y%m%d" if width == 8 else "%Y%m"
         period = parse_dates(dates, fmt, source=SOURCE, series_id=series_id)
         published = query.spec.published_at(pd.Series(period))

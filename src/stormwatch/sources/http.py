@@ -231,6 +231,10 @@ class HttpFetcher:
             f"max_attempts={self.retry.max_attempts})"
         )
 
+    def backoff_delay(self, retry: int) -> float:
+        """The jittered wait before retry number ``retry`` (1-based), in seconds."""
+        return max(0.0, self._jitter(self.retry.backoff_bound(retry)))
+
     def get(
         self,
         url: str,
@@ -284,6 +288,12 @@ class HttpFetcher:
                 ) from None
             except httpx.TransportError as exc:
                 reason = f"{type(exc).__name__}" + (f" ({redact(str(exc))})" if str(exc) else "")
+            except httpx.RequestError as exc:  # too many redirects, undecodable body: not worth a retry
+                raise SourceUnavailableError(
+                    source=source,
+                    series_id=series_id,
+                    detail=f"{type(exc).__name__} for {shown} ({redact(str(exc))})",
+                ) from None
             else:
                 status = response.status_code
                 if status != 429 and status < 500:
@@ -298,7 +308,7 @@ class HttpFetcher:
             if retry_after is not None:
                 wait = min(retry_after, self.retry.retry_after_cap)
             else:
-                wait = self._jitter(self.retry.backoff_bound(attempt))
+                wait = self.backoff_delay(attempt)
             logger.warning(
                 "%s %s: %s from %s; retry %d/%d in %.2f s",
                 source,

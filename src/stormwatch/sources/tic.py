@@ -99,8 +99,8 @@ class Tic:
         lines = text.splitlines()
         start = None
         for i, line in enumerate(lines):
-            cells = tuple(c.strip().lower() for c in line.split("\t")[:3])
-            if cells == _MACHINE_HEADER:
+            first3 = tuple(c.strip().lower() for c in line.split("\t")[:3])
+            if first3 == _MACHINE_HEADER:
                 start = i
                 break
         if start is None:
@@ -134,7 +134,9 @@ class Tic:
             dates.append(cells[date_col] if len(cells) > date_col else "")
         if not dates:
             raise EmptyResponseError(
-                source=SOURCE, series_id=series_id, detail=f"no Grand Total ({GRAND_TOTAL_CODE}) rows in {table}.txt"
+                source=SOURCE,
+                series_id=series_id,
+                detail=f"no Grand Total ({GRAND_TOTAL_CODE}) rows in {table}.txt",
             )
         period = parse_dates(dates, "%Y-%m", source=SOURCE, series_id=series_id, where=f"{table}.txt")
         if period.duplicated().any():
