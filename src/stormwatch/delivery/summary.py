@@ -31,7 +31,9 @@ def evidence_line(res: SignalResult, day: pd.Timestamp, limit: int = 3) -> str:
         parts.append(str(res.reason.loc[day]))
     if not res.evidence.empty and day in res.evidence.index:
         row = res.evidence.loc[day]
-        for name, value in list(row.items())[:limit]:
+        prefix = f"{res.spec.id}."
+        for raw_name, value in list(row.items())[:limit]:
+            name = str(raw_name).removeprefix(prefix)
             if isinstance(value, (int, float, np.floating)):
                 if not np.isnan(value):
                     parts.append(f"{name}={float(value):.3g}")
