@@ -55,3 +55,24 @@ def dev_panel(catalog: Catalog, dev_observations: pd.DataFrame) -> pd.DataFrame:
         warnings.simplefilter("ignore", StaleDataWarning)
         panel = build_panel(dev_observations, catalog, start="1985-01-01", end="2019-12-31")
     return panel.values
+
+
+@pytest.fixture(scope="session")
+def imported_store(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog, dev_data_dir: Path) -> Path:
+    """The development data imported once per session into a real store (~20 s).
+
+    Tests that write must copy it first.
+    """
+    import datetime as dt
+
+    from stormwatch.ingest import import_directory
+    from stormwatch.store import Store
+
+    path = tmp_path_factory.mktemp("dev") / "dev.duckdb"
+    with Store.open(path) as st:
+        report = import_directory(
+            st, catalog, dev_data_dir, now=dt.datetime(2026, 1, 1), today=dt.date(2026, 1, 1)
+        )
+    assert not report.failed, report.failed[:3]
+    assert report.unknown_files == []
+    return path

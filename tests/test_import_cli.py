@@ -14,25 +14,6 @@ from stormwatch.store import Store
 from tests.cli_helpers import run_cli
 
 
-@pytest.fixture(scope="module")
-def imported_store(tmp_path_factory: pytest.TempPathFactory, dev_data_dir: Path) -> Path:
-    path = tmp_path_factory.mktemp("dev") / "dev.duckdb"
-    # The import runs once per module through the library the CLI calls, so the
-    # CLI tests below can reuse the store (a full import takes ~20 s).
-    import datetime as dt
-
-    from stormwatch.catalog import load_catalog
-    from stormwatch.ingest import import_directory
-
-    with Store.open(path) as st:
-        report = import_directory(
-            st, load_catalog(), dev_data_dir, now=dt.datetime(2026, 1, 1), today=dt.date(2026, 1, 1)
-        )
-    assert not report.failed, report.failed[:3]
-    assert report.unknown_files == []
-    return path
-
-
 def test_status_lists_every_dev_file_with_its_dates(
     imported_store: Path, dev_data_dir: Path, catalog: Catalog, capsys: pytest.CaptureFixture[str]
 ) -> None:

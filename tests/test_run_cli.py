@@ -1,0 +1,92 @@
+"""`stormwatch run --offline` and `stormwatch history` on the imported development data."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from stormwatch.signals import registry
+from tests.cli_helpers import run_cli
+
+
+def test_run_offline_json_has_the_relied_on_fields(
+    imported_store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    res = run_cli(capsys, "run", "--offline", "--json", "--store", str(imported_store))
+    assert res.code == 0, res.stderr
+    d = json.loads(res.stdout)
+    for key in ("as_of", "level", "level_name", "score", "regime", "signals", "changes"):
+        assert key in d
+    assert d["as_of"] == "2019-12-31"
+    assert d["level"] in range(5)
+    assert {"id", "state", "intensity"} <= set(d["signals"][0])
+    ids = {s["id"] for s in d["signals"]}
+    assert ids == set(registry())
+    assert all(s["state"] in ("off", "watch", "on", "unknown") for s in d["signals"])
+
+
+def test_run_offline_prints_the_checklist(imported_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    res = run_cli(capsys, "run", "--offline", "--store", str(imported_store))
+    assert res.code == 0, res.stderr
+    assert "as of 2019-12-31" in res.stdout and "level" in res.stdout
+    assert "Dollar" in res.stdout  # checklist item 1's title comes from its declaration
+
+
+def test_run_as_of_replays_what_was_known(imported_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    res = run_cli(
+        capsys, "run", "--offline", "--json", "--as-of", "2008-10-15", "--store", str(imported_store)
+    )
+    assert res.code == 0, res.stderr
+    d = json.loads(res.stdout)
+    assert d["as_of"] == "2008-10-15"
+    # Autumn 2008: the dollar surged while equities crashed — classic risk-off, not debasement.
+    assert d["regime"] == "classic_risk_off"
+
+
+def test_history_covers_1990_to_2019_with_relied_on_columns(
+    imported_store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    res = run_cli(capsys, "history", "--format", "csv", "--store", str(imported_store))
+    assert res.code == 0, res.stderr
+    frame = pd.read_csv(io.StringIO(res.stdout))
+    assert list(frame.columns[:5]) == ["date", "level", "level_name", "score", "regime"]
+    assert set(registry()) <= set(frame.columns)
+    assert frame["date"].iloc[0] <= "1990-01-02" and frame["date"].iloc[-1] == "2019-12-31"
+    assert frame["level"].between(0, 4).all()
+    assert frame["score"].notna().mean() > 0.95
+
+
+def test_history_rows_match_a_replay_as_of_that_day(
+    imported_store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Point in time: the history row of a day equals `run --as-of` that day."""
+    res = run_cli(
+        capsys,
+        "history",
+        "--format",
+        "json",
+        "--start",
+        "2002-07-01",
+        "--end",
+        "2002-07-31",
+        "--store",
+        str(imported_store),
+    )
+    rows = {r["date"]: r for r in json.loads(res.stdout)}
+    day = "2002-07-23"
+    replay = json.loads(
+        run_cli(capsys, "run", "--offline", "--json", "--as-of", day, "--store", str(imported_store)).stdout
+    )
+    assert rows[day]["level"] == replay["level"]
+    assert rows[day]["score"] == pytest.approx(replay["score"], abs=0.01)
+    for s in replay["signals"]:
+        assert rows[day][s["id"]] == s["state"], s["id"]
+
+
+def test_history_format_is_validated(imported_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    res = run_cli(capsys, "history", "--format", "xml", "--store", str(imported_store))
+    assert res.code == 2
