@@ -8,19 +8,21 @@ from __future__ import annotations
 
 # Family modules register their signals on import (order = display order).
 from stormwatch.signals import (  # noqa: F401
+    correlation,
     curve,
     dollar_equity,
     dollar_vol,
+    fed_liquidity,
     foreign_investor,
     fuel,
     fx_skew,
+    leadership,
     metals,
     positioning,
     real_rates,
     regime,
     stagflation,
 )
-
 from stormwatch.signals.base import (
     STATES,
     Input,

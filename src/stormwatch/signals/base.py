@@ -15,8 +15,9 @@ its default and the reason for it), and economic rationale::
     )
     def dollar_down_vol_up(data: SignalData, *, window: int) -> SignalOutput: ...
 
-The engine (:func:`evaluate`) picks for each input the first candidate with
-data, calls the function, and turns a missing input into an ``unknown``
+The engine (:func:`evaluate`) assembles each input causally — each day uses
+the first candidate (primary, then proxies in order) whose data have begun by
+then — calls the function, and turns a missing input into an ``unknown``
 state with the reason — never an exception, never a silent zero. Every
 output is causal: the value on day ``t`` uses only rows up to ``t``.
 """
@@ -225,11 +226,30 @@ def states_from_intensity(intensity: pd.Series, *, watch_at: float, on_at: float
     return pd.Series(out, index=intensity.index, dtype=object)
 
 
-def _choose(panel: pd.DataFrame, inp: Input) -> SeriesId | None:
-    for cand in inp.candidates:
-        if cand in panel.columns and panel[cand].notna().any():
-            return cand
-    return None
+def _assemble(panel: pd.DataFrame, inp: Input) -> tuple[pd.Series, SeriesId] | None:
+    """The input's series, causally: each day uses the first candidate that has started by then.
+
+    A candidate (the primary first, then the proxies in order) takes over from
+    the day its data begin, so the choice on day ``t`` depends only on data up
+    to ``t`` — a panel cut after ``t`` chooses the same. Returns the series and
+    the candidate in use on the last day, or ``None`` if no candidate has data.
+    """
+    out: pd.Series | None = None
+    last_used: SeriesId | None = None
+    for cand in reversed(inp.candidates):
+        if cand not in panel.columns:
+            continue
+        col = panel[cand]
+        first = col.first_valid_index()
+        if first is None:
+            continue
+        started = col.index >= first
+        values = col.astype("float64")
+        out = values.where(started, np.nan if out is None else out)
+        last_used = cand
+    if out is None or last_used is None:
+        return None
+    return out.rename(last_used), last_used
 
 
 def evaluate(spec: SignalSpec, panel: pd.DataFrame, params: Mapping[str, Any] | None = None) -> SignalResult:
@@ -254,14 +274,13 @@ def evaluate(spec: SignalSpec, panel: pd.DataFrame, params: Mapping[str, Any] | 
     missing: list[str] = []
     series: dict[str, pd.Series] = {}
     for name, inp in spec.inputs.items():
-        cid = _choose(panel, inp)
-        if cid is None:
+        assembled = _assemble(panel, inp)
+        if assembled is None:
             if not inp.optional:
                 missing.append(f"{name} ({' or '.join(inp.candidates)})")
             series[name] = pd.Series(np.nan, index=index, name=inp.primary, dtype="float64")
             continue
-        chosen[name] = cid
-        series[name] = panel[cid].astype("float64")
+        series[name], chosen[name] = assembled
     proxies = {n: c for n, c in chosen.items() if c != spec.inputs[n].primary}
     unknown_reason = pd.Series("", index=index, dtype=object)
     if missing:
