@@ -17,6 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -106,6 +107,19 @@ class SeriesSpec(BaseModel):
             "annual": pd.offsets.YearEnd(0),
         }[self.frequency]
         return p + offset
+
+    def period_end_array(self, period: np.ndarray) -> np.ndarray:
+        """:meth:`period_end` on a ``datetime64[ns]`` array (fast path for the panel)."""
+        p = np.asarray(period, dtype="datetime64[ns]")
+        if self.frequency in ("daily", "weekly"):
+            return p
+        months = {"monthly": 1, "quarterly": 3, "annual": 12}[self.frequency]
+        m = p.astype("datetime64[M]")
+        if months > 1:
+            idx = m.astype(np.int64)
+            m = (idx - idx % months).astype("datetime64[M]")
+        end = (m + np.timedelta64(months, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+        return end.astype("datetime64[ns]")
 
     def published_at(self, period: pd.Series) -> pd.Series:
         """When a value for ``period`` became known, from the release lag.

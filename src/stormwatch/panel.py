@@ -16,7 +16,7 @@ Catalog transforms are applied (FX quoted as foreign currency per USD).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,16 +98,20 @@ def build_panel(
     ages = np.full((len(days), len(wanted)), np.nan)
     missing: list[SeriesId] = []
     stale: list[SeriesId] = []
-    grouped = {sid: g for sid, g in obs.groupby("series_id", sort=False)}
+    slices = _group_rows(obs)
+    period_all = obs["period"].to_numpy(dtype="datetime64[ns]")
+    published_all = obs["published_at"].to_numpy(dtype="datetime64[ns]")
+    value_all = obs["value"].to_numpy(dtype="float64")
     for j, sid in enumerate(wanted):
-        rows = grouped.get(sid)
-        if rows is None or rows.empty:
+        order = slices.get(sid)
+        if order is None:
             missing.append(sid)
             continue
         spec = catalog.resolve(sid)
-        col, age = _align_one(rows, spec.period_end, cutoffs, days)
-        age_limit = spec.stale_after
-        too_old = age > age_limit
+        col, age = _align_one(
+            period_all[order], published_all[order], value_all[order], spec.period_end_array, cutoffs, days
+        )
+        too_old = age > spec.stale_after
         col[too_old] = np.nan
         age[too_old] = np.nan
         if spec.transform == "invert":
@@ -129,17 +133,44 @@ def build_panel(
     return Panel(values=frame, age_days=age_frame, stale=tuple(stale), missing=tuple(missing))
 
 
+def _group_rows(obs: pd.DataFrame) -> dict[SeriesId, np.ndarray]:
+    """Each series' row positions, sorted by (published_at, period)."""
+    sid = obs["series_id"]
+    if isinstance(sid.dtype, pd.CategoricalDtype):
+        keys = sid.cat.codes.to_numpy(dtype=np.int64)
+        names = list(sid.cat.categories)
+    else:
+        keys_, uniques = pd.factorize(sid)
+        keys, names = np.asarray(keys_, dtype=np.int64), list(uniques)
+    order = np.lexsort(
+        (
+            obs["period"].to_numpy(dtype="datetime64[ns]"),
+            obs["published_at"].to_numpy(dtype="datetime64[ns]"),
+            keys,
+        )
+    )
+    sorted_keys = keys[order]
+    bounds = np.searchsorted(sorted_keys, np.arange(len(names) + 1))
+    slices = {
+        str(names[k]): order[bounds[k] : bounds[k + 1]]
+        for k in range(len(names))
+        if bounds[k + 1] > bounds[k]
+    }
+    return slices
+
+
 def _align_one(
-    rows: pd.DataFrame,
-    period_end: object,
+    period: np.ndarray,
+    published: np.ndarray,
+    value: np.ndarray,
+    period_end: Callable[[np.ndarray], np.ndarray],
     cutoffs: np.ndarray,
     days: pd.DatetimeIndex,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Step function of 'the latest published period's latest vintage'."""
-    ordered = rows.sort_values(["published_at", "period"], kind="stable")
-    period = ordered["period"].to_numpy(dtype="datetime64[ns]")
-    published = ordered["published_at"].to_numpy(dtype="datetime64[ns]")
-    value = ordered["value"].to_numpy(dtype="float64")
+    """Step function of 'the latest published period's latest vintage'.
+
+    Rows must be sorted by ``published`` (then ``period``).
+    """
     # A row moves the panel only if it is about the newest period seen so far
     # (a new period, or a revision of the newest); revisions of older periods
     # do not change what the panel shows.
@@ -151,8 +182,7 @@ def _align_one(
     col = np.full(len(cutoffs), np.nan)
     age = np.full(len(cutoffs), np.nan)
     col[has] = value[idx[has]]
-    assert callable(period_end)
-    ends = pd.Series(period_end(pd.Series(period))).to_numpy(dtype="datetime64[ns]")
+    ends = period_end(period)
     age[has] = (days.to_numpy()[has] - ends[idx[has]]) / np.timedelta64(1, "D")
     return col, age
 

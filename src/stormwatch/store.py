@@ -185,6 +185,26 @@ class Store:
         else:
             self._con.execute("COMMIT")
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction for tables other modules own (e.g. the alert outbox).
+
+        Statements run through :meth:`execute` inside the block commit together,
+        or roll back together if the block raises.
+        """
+        self._require_writable()
+        with self._transaction():
+            yield
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """Run one SQL statement on the store's connection; the rows it returned.
+
+        For modules that keep their own tables in the store file (the alert
+        outbox); observations are written only through :meth:`write`.
+        """
+        cur = self._con.execute(sql, list(params))
+        return cur.fetchall() if cur.description is not None else []
+
     # -- writing ----------------------------------------------------------------
 
     def write(self, series_id: SeriesId, frame: pd.DataFrame, *, fetched_at: dt.datetime) -> WriteResult:
@@ -398,22 +418,33 @@ class Store:
     ) -> pd.DataFrame:
         """Every row of ``ids`` (all vintages) published by ``published_by``.
 
-        Returns ``series_id``, ``period``, ``published_at``, ``value``; the
-        panel needs all vintages so that each day sees the one known then.
+        Returns ``series_id`` (categorical, categories = ``ids``), ``period``,
+        ``published_at`` and ``value``, sorted by series, ``published_at`` and
+        ``period``; the panel needs all vintages so that each day sees the one
+        known then.
         """
-        params: list[Any] = [list(ids)]
+        ids = list(dict.fromkeys(ids))
+        params: list[Any] = [ids, ids]
         where = "series_id IN (SELECT unnest(?))"
         if published_by is not None:
             where += " AND published_at <= ?"
             params.append(pd.Timestamp(published_by).to_pydatetime())
-        frame = self._con.execute(
-            f"SELECT series_id, period, published_at, value FROM observations WHERE {where} "
-            "ORDER BY series_id, published_at, period",
+        # Integer keys and numpy arrays: ~10x faster than materialising strings.
+        cols = self._con.execute(
+            f"SELECT list_position(?, series_id)::INTEGER - 1 AS k, period, published_at, value "
+            f"FROM observations WHERE {where} ORDER BY k, published_at, period",
             params,
-        ).df()
-        for col in ("period", "published_at"):
-            frame[col] = frame[col].astype("datetime64[ns]")
-        return frame
+        ).fetchnumpy()
+        return pd.DataFrame(
+            {
+                "series_id": pd.Categorical.from_codes(
+                    np.asarray(cols["k"], dtype=np.int64), dtype=pd.CategoricalDtype(ids)
+                ),
+                "period": np.asarray(cols["period"]).astype("datetime64[ns]"),
+                "published_at": np.asarray(cols["published_at"]).astype("datetime64[ns]"),
+                "value": np.asarray(cols["value"], dtype="float64"),
+            }
+        )
 
     def last_period(self, series_id: SeriesId) -> pd.Timestamp | None:
         row = self._con.execute(
