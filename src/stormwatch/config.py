@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from stormwatch.errors import ConfigError
 
-__all__ = ["SECRET_ENV", "Settings", "SourceSettings", "StoreSettings", "load_settings"]
+__all__ = ["SECRET_ENV", "AlertSettings", "Settings", "SourceSettings", "StoreSettings", "load_settings"]
 
 #: Environment variables holding secrets, by the credential name sources declare.
 SECRET_ENV: Mapping[str, str] = {"fred_api_key": "FRED_API_KEY", "cftc_app_token": "CFTC_APP_TOKEN"}
@@ -50,12 +50,28 @@ class SourceSettings(BaseModel):
     default_requests_per_second: float = Field(5.0, gt=0)
 
 
+class AlertSettings(BaseModel):
+    """``[alerts]``: the feed, the report link, and how failed deliveries are retried."""
+
+    model_config = ConfigDict(extra="forbid")
+    feed_path: Path | None = Field(None, description="the Atom feed (default: feed.xml beside the store)")
+    report_url: str | None = Field(None, description="where the HTML report is published; linked from alerts")
+    report_path: Path | None = Field(None, description="a report file to attach to alert emails")
+    timeout_seconds: float = Field(15.0, gt=0, le=300, description="per-send connect/read timeout")
+    max_attempts: int = Field(8, ge=1, le=100, description="attempts before a message is given up")
+    backoff_minutes: float = Field(15.0, gt=0, description="wait after the first failure; doubles after each")
+    max_backoff_hours: float = Field(12.0, gt=0, description="the longest wait between attempts")
+    catchup_days: int = Field(14, ge=0, description="older changes seen late go to the feed only")
+    watch_log: Path | None = Field(None, description="the `watch` log (default: watch.log beside the store)")
+
+
 class Settings(BaseModel):
     """Everything configurable. Secrets are filled from the environment only."""
 
     model_config = ConfigDict(extra="forbid")
     store: StoreSettings = Field(default_factory=StoreSettings)
     sources: SourceSettings = Field(default_factory=SourceSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
     catalog: Path | None = None
     secrets: dict[str, SecretStr] = Field(default_factory=dict, exclude=True, repr=False)
     config_files: tuple[Path, ...] = ()

@@ -22,6 +22,7 @@ from stormwatch.cli._app import (
     err,
     out,
 )
+from stormwatch.cli.alerts import deliver_for_run
 from stormwatch.cli.data import _do_update
 from stormwatch.store import Store
 
@@ -58,14 +59,15 @@ def run_cmd(
     assessment = _assess(ctx, day)
     if as_json:
         sys.stdout.write(json.dumps(summary_dict(assessment), indent=1, default=str) + "\n")
-        return
-    render_summary(assessment, out)
-    lag = (pd.Timestamp(ctx.today) - assessment.as_of).days
-    if day is None and lag > 7:
-        err.print(
-            f"note: the latest market data in the store is from {assessment.as_of.date()} "
-            f"({lag} days ago); run `stormwatch update` for fresh data."
-        )
+    else:
+        render_summary(assessment, out)
+        lag = (pd.Timestamp(ctx.today) - assessment.as_of).days
+        if day is None and lag > 7:
+            err.print(
+                f"note: the latest market data in the store is from {assessment.as_of.date()} "
+                f"({lag} days ago); run `stormwatch update` for fresh data."
+            )
+    deliver_for_run(ctx, assessment)
 
 
 @app.command("history")
