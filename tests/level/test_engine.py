@@ -66,6 +66,13 @@ def test_raw_stage_follows_the_escalation() -> None:
     assert raw == [0, 1, 2, 2, 3, 3, 3, 4, 4, 4, 3, 3]
 
 
+def test_watch_needs_item_1_at_watch_or_real_skew_on() -> None:
+    assert raw_stage(checklist(i1="w" * 12), IDX).max() == 1
+    # A skew proxy is capped at watch: it cannot raise the level alone.
+    assert raw_stage(checklist(i2="w" * 12), IDX).max() == 0
+    assert raw_stage(checklist(i2="O" * 12), IDX).max() == 1
+
+
 def test_warning_needs_the_broken_hedge_confirmed() -> None:
     # 3 on alone (no 1/2) is not Warning; with 2 at watch it is.
     assert raw_stage(checklist(i3="O" * 12), IDX).max() == 0
@@ -130,7 +137,7 @@ def test_transitions_explain_what_moved() -> None:
     lvl = compute_level(res, IDX)
     assert [(t.from_level, t.to_level) for t in lvl.transitions] == [(0, 1), (1, 2)]
     first, second = lvl.transitions
-    assert first.date == IDX[3] and "checklist 1 or 2" in first.reason
+    assert first.date == IDX[3] and "First signs" in first.reason
     assert any(m.signal_id == "dollar_falls_with_equities" and m.state_now == "on" for m in second.moved)
     assert "since" in second.text() and "Warning" in second.text()
     assert lvl.frame["level_name"].iloc[-1] == "Warning"

@@ -54,7 +54,10 @@ def assert_truncation_invariant(
         part = evaluate(spec, panel.iloc[: t + 1], params)
         a, b = full.intensity.iloc[t], part.intensity.iloc[-1]
         assert (np.isnan(a) and np.isnan(b)) or a == b or math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12), (
-            spec.id, panel.index[t], a, b,
+            spec.id,
+            panel.index[t],
+            a,
+            b,
         )
         assert full.state.iloc[t] == part.state.iloc[-1], (spec.id, panel.index[t])
 

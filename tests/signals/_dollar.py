@@ -39,7 +39,10 @@ def assert_truncation_invariant(
         part = evaluate(spec, panel.iloc[: t + 1], params)
         a, b = full.intensity.iloc[t], part.intensity.iloc[-1]
         assert (np.isnan(a) and np.isnan(b)) or math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12), (
-            spec.id, panel.index[t], a, b,
+            spec.id,
+            panel.index[t],
+            a,
+            b,
         )
         assert full.state.iloc[t] == part.state.iloc[-1], (spec.id, panel.index[t])
         ev_full, ev_part = full.evidence.iloc[t], part.evidence.iloc[-1]
@@ -47,7 +50,11 @@ def assert_truncation_invariant(
             x, y = ev_full[col], ev_part[col]
             if isinstance(x, (float, np.floating)) and isinstance(y, (float, np.floating)):
                 assert (np.isnan(x) and np.isnan(y)) or math.isclose(x, y, rel_tol=1e-12, abs_tol=1e-12), (
-                    spec.id, col, panel.index[t], x, y,
+                    spec.id,
+                    col,
+                    panel.index[t],
+                    x,
+                    y,
                 )
             else:
                 assert x == y, (spec.id, col, panel.index[t], x, y)

@@ -48,5 +48,9 @@ def assert_truncation_invariant(
         for col in full.evidence.columns:
             x, y = float(full.evidence[col].iloc[t]), float(part.evidence[col].iloc[-1])
             assert (math.isnan(x) and math.isnan(y)) or math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12), (
-                spec.id, col, panel.index[t], x, y,
+                spec.id,
+                col,
+                panel.index[t],
+                x,
+                y,
             )

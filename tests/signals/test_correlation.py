@@ -65,9 +65,7 @@ def test_hand_computed_cross_border_synthetic() -> None:
         }
     )
     res = evaluate(SPECS["cross_border_correlation"], panel, {"horizon": 1, **TINY})
-    np.testing.assert_allclose(
-        res.intensity.to_numpy(), [NAN] * 7 + [R2, NAN, -R2], rtol=1e-9, atol=1e-12
-    )
+    np.testing.assert_allclose(res.intensity.to_numpy(), [NAN] * 7 + [R2, NAN, -R2], rtol=1e-9, atol=1e-12)
     assert list(res.state) == ["unknown"] * 7 + ["off", "unknown", "off"]
     np.testing.assert_allclose(
         res.evidence["pair_z_mean"].to_numpy(), [NAN] * 4 + [-R2, -R2, NAN, R2, NAN, -R2], rtol=1e-9
@@ -117,8 +115,16 @@ def test_cross_asset_against_a_reference_synthetic() -> None:
             "fred:BAMLH0A0HYM2": [5.0 + c for c in np.concatenate([[0.0], np.cumsum(moves["hy"])])],
         }
     )
-    params = {"horizon": 1, "window": 10, "min_obs": 10, "z_window": 20, "z_min_obs": 10,
-              "score_min_obs": 10, "min_pairs": 3, "align_lag": 1}
+    params = {
+        "horizon": 1,
+        "window": 10,
+        "min_obs": 10,
+        "z_window": 20,
+        "z_min_obs": 10,
+        "score_min_obs": 10,
+        "min_pairs": 3,
+        "align_lag": 1,
+    }
     res = evaluate(SPECS["cross_asset_correlation"], panel, params)
 
     idx = panel.index
@@ -218,8 +224,13 @@ def test_hand_computed_turbulence_synthetic() -> None:
         SPECS["turbulence"],
         _union_panel(moves),
         {
-            "horizon": 1, "window": 16, "smooth": 1, "z_window": 4, "z_min_obs": 4,
-            "align_lag": 0, "fill_gaps": 0,
+            "horizon": 1,
+            "window": 16,
+            "smooth": 1,
+            "z_window": 4,
+            "z_min_obs": 4,
+            "align_lag": 0,
+            "fill_gaps": 0,
         },
     )
     turb = res.evidence["turbulence"]
@@ -260,8 +271,14 @@ def test_hand_computed_ciss_stress_synthetic() -> None:
             "fred:BAMLH0A0HYM2": [5.0, 6.0, 4.0, 7.0],
         }
     )
-    params = {"rv_window": 10, "cdf_min_obs": 1, "halflife": 1.0, "min_subindices": 2, "z_window": 3,
-              "z_min_obs": 3}
+    params = {
+        "rv_window": 10,
+        "cdf_min_obs": 1,
+        "halflife": 1.0,
+        "min_subindices": 2,
+        "z_window": 3,
+        "z_min_obs": 3,
+    }
     res = evaluate(SPECS["ciss_stress"], panel, params)
     np.testing.assert_allclose(res.evidence["ciss.equity"], [1.0, 0.5, 1.0, 0.5])
     np.testing.assert_allclose(res.evidence["ciss.credit"], [1.0, 1.0, 1 / 3, 1.0])
@@ -282,7 +299,11 @@ FAST = {
     "turbulence": {"window": 120, "z_min_obs": 100},
     "ciss_stress": {"cdf_min_obs": 100, "z_min_obs": 100},
     "correlations_to_one": {
-        "z_window": 250, "z_min_obs": 120, "score_min_obs": 60, "ar_window": 120, "ar_long": 120,
+        "z_window": 250,
+        "z_min_obs": 120,
+        "score_min_obs": 60,
+        "ar_window": 120,
+        "ar_long": 120,
     },
 }
 

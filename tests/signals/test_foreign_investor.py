@@ -24,8 +24,11 @@ def _spec(base: str) -> SignalSpec:
 
 def test_declarations() -> None:
     assert [fi.foreign_investor_signal_id(b) for b in fi.BASES] == [
-        "foreign_investor_eur", "foreign_investor_jpy", "foreign_investor_gbp",
-        "foreign_investor_chf", "foreign_investor_cny",
+        "foreign_investor_eur",
+        "foreign_investor_jpy",
+        "foreign_investor_gbp",
+        "foreign_investor_chf",
+        "foreign_investor_cny",
     ]
     for base in fi.BASES:
         spec = _spec(base)

@@ -35,7 +35,8 @@ def test_declarations() -> None:
 def test_norm_ppf_reference_values() -> None:
     got = norm_ppf([0.875, 5 / 6, 0.9, 0.8, 0.5, 0.01, 0.99])
     np.testing.assert_allclose(
-        got, [QNORM_0_875, QNORM_5_6, QNORM_0_9, QNORM_0_8, 0.0, -2.326347874041, 2.326347874041],
+        got,
+        [QNORM_0_875, QNORM_5_6, QNORM_0_9, QNORM_0_8, 0.0, -2.326347874041, 2.326347874041],
         atol=1e-8,
     )
     assert abs(PCT_90_Z - QNORM_0_9) < 1e-8
@@ -105,9 +106,7 @@ def test_current_account_proxy_units() -> None:
 def test_foreign_holdings_hand_computed_synthetic() -> None:
     # SYNTHETIC: 7,000,000 million dollars of Treasuries over GDP 20,000 bn = 35 % of GDP;
     # day 2 a record among three (2.5/3 -> 0.9674), day 3 the lowest of four (0.5/4 -> -1.1503).
-    panel = synthetic_panel(
-        {"tic:for_treas_pos": [6e6, 6.5e6, 7e6, 5e6], "fred:GDP": [20_000.0] * 4}
-    )
+    panel = synthetic_panel({"tic:for_treas_pos": [6e6, 6.5e6, 7e6, 5e6], "fred:GDP": [20_000.0] * 4})
     res = evaluate(registry()["foreign_holdings"], panel, SMALL)
     assert res.evidence["foreign_treasury_holdings_pct_gdp"].iloc[2] == pytest.approx(35.0)
     np.testing.assert_allclose(res.intensity.to_numpy()[2:], [QNORM_5_6, -QNORM_0_875], atol=1e-8)
@@ -115,13 +114,9 @@ def test_foreign_holdings_hand_computed_synthetic() -> None:
 
 def test_concentration_hand_computed_synthetic() -> None:
     # SYNTHETIC: NDX/SPX ratio 1, 2, 4, 3 -> day 2 record (0.9674), day 3 (2.5/4 -> 0.3186).
-    panel = synthetic_panel(
-        {"yahoo:^NDX": [100.0, 200.0, 400.0, 300.0], "yahoo:^GSPC": [100.0] * 4}
-    )
+    panel = synthetic_panel({"yahoo:^NDX": [100.0, 200.0, 400.0, 300.0], "yahoo:^GSPC": [100.0] * 4})
     res = evaluate(registry()["concentration"], panel, SMALL)
-    np.testing.assert_allclose(
-        res.intensity.to_numpy()[2:], [QNORM_5_6, float(norm_ppf(0.625))], atol=1e-8
-    )
+    np.testing.assert_allclose(res.intensity.to_numpy()[2:], [QNORM_5_6, float(norm_ppf(0.625))], atol=1e-8)
     assert any("proxy" in n for n in res.notes)
 
 

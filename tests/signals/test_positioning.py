@@ -21,8 +21,10 @@ def test_declaration() -> None:
     assert SPEC.kind == "aggravator"
     assert SPEC.inputs["tic_equity"].optional
     assert {SPEC.inputs[k].primary for k in ("eur", "jpy", "usd", "es")} == {
-        "cftc:099741:noncomm_net", "cftc:097741:noncomm_net",
-        "cftc:098662:noncomm_net", "cftc:13874A:noncomm_net",
+        "cftc:099741:noncomm_net",
+        "cftc:097741:noncomm_net",
+        "cftc:098662:noncomm_net",
+        "cftc:13874A:noncomm_net",
     }
     assert all(p.reason for p in SPEC.params.values())
 

@@ -21,7 +21,9 @@ def test_declaration() -> None:
     assert SPEC.kind == "aggravator"
     assert SPEC.inputs["nominal"].candidates == ("local:SOFR_FUT_TERMINAL", "fred:DGS2")
     assert SPEC.inputs["inflation"].candidates == (
-        "local:USD_INFL_SWAP_2Y", "fred:EXPINF2YR", "fred:T5YIE",
+        "local:USD_INFL_SWAP_2Y",
+        "fred:EXPINF2YR",
+        "fred:T5YIE",
     )
     assert all(p.reason for p in SPEC.params.values())
 

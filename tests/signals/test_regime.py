@@ -46,8 +46,14 @@ def test_hand_computed() -> None:
     res = evaluate(SPEC, _panel(), SMALL)
     labels = list(res.evidence["label"])
     assert labels == [
-        "unknown", "unknown", "debasement_selloff", "debasement_selloff", "classic_risk_off", "neutral",
-        "risk_on_weak_dollar", "dollar_strength_risk_on",
+        "unknown",
+        "unknown",
+        "debasement_selloff",
+        "debasement_selloff",
+        "classic_risk_off",
+        "neutral",
+        "risk_on_weak_dollar",
+        "dollar_strength_risk_on",
     ]
     assert list(res.state) == ["unknown", "unknown", "watch", "on", "off", "off", "off", "off"]
     expected = [0.01 / math.sqrt(5e-4 / 2), 0.04 / math.sqrt(21e-4 / 3), -0.02 / math.sqrt(15e-4 / 4)]

@@ -73,7 +73,9 @@ def test_missing_inputs(dev_slice: pd.DataFrame) -> None:
     params = {"min_obs": 252, "block_min_obs": 126}
     proxied = evaluate(SPEC, drop(dev_slice, "yahoo:DX-Y.NYB", "fred:T5YIE"), params)
     assert proxied.proxies == {
-        "dollar": "fred:DTWEXBGS", "infl_2y": "fred:EXPINF2YR", "breakeven": "fred:T10YIE",
+        "dollar": "fred:DTWEXBGS",
+        "infl_2y": "fred:EXPINF2YR",
+        "breakeven": "fred:T10YIE",
     }
     assert proxied.intensity.notna().any()
     optional_gone = evaluate(SPEC, drop(dev_slice, "fred:MICH", "fred:ICSA", "fred:SAHMREALTIME"), params)

@@ -6,10 +6,11 @@ Rows are cut into blocks of ``window`` rows aligned at row 0. A trailing
 window ending at ``t`` (in block ``k``) is the *suffix* of block ``k-1``
 from row ``t-window+1`` plus the *prefix* of block ``k`` up to ``t``.
 
-* Every block boundary gets an **anchor** ``c_k``: the last valid value at or
-  before the block's first row (else the first valid value in the block).
-  All arithmetic is done on deviations ``x - c_k``, so a price level of 1e6
-  or a yield of 4.00 with 1bp moves loses no digits to the offset.
+* Each part is computed on deviations from an **anchor** that is one of
+  its own values (the suffix of block ``k-1``: the block's last valid value;
+  the prefix of block ``k``: its first valid value), so deviations are
+  bounded by the window's range and a price level of 1e6 or a yield of
+  4.00 moving by 1bp loses no digits to the offset.
 * Suffix aggregates of block ``k-1`` (count, mean, M2 = sum of squared
   deviations from the mean) are built backwards and prefix aggregates of
   block ``k`` forwards, both by Welford's update, which only *adds*
@@ -30,47 +31,41 @@ rows exist.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 _INF = np.inf
 
 
 @njit(cache=True)
 def _block_anchors(x, y, blk):  # type: ignore[no-untyped-def]
-    """Anchor per block for the pairwise-valid rows of (x, y).
+    """First and last pairwise-valid values of (x, y) in each block of ``blk`` rows.
 
-    ``y`` may be ``x`` itself for a single series. Anchor ``k`` is the last
-    pairwise-valid ``x`` (and ``y``) at or before row ``k * blk``, else the
-    first pairwise-valid one inside block ``k``, else 0. The fallback looks
-    ahead only inside block ``k`` and is used only by outputs at or after
-    the row it comes from (before it the window is empty), so outputs stay
-    causal.
+    Returns ``fx, fy, lx, ly`` (0 where a block has no valid row). ``y`` may
+    be ``x`` itself for a single series. The prefix of block ``k`` is
+    anchored at its first valid value and the suffix of block ``k - 1`` at
+    its last: each anchor is a member of every non-empty part that uses it,
+    so deviations are bounded by the window's own range.
     """
     n = x.shape[0]
     nb = (n + blk - 1) // blk
-    ax = np.zeros(nb)
-    ay = np.zeros(nb)
-    lx = np.nan
-    ly = np.nan
-    i = 0
+    fx = np.zeros(nb)
+    fy = np.zeros(nb)
+    lx = np.zeros(nb)
+    ly = np.zeros(nb)
     for k in range(nb):
         start = k * blk
-        while i <= start:
-            if not (np.isnan(x[i]) or np.isnan(y[i])):
-                lx = x[i]
-                ly = y[i]
-            i += 1
-        if not np.isnan(lx):
-            ax[k] = lx
-            ay[k] = ly
-        else:
-            stop = min(start + blk, n)
-            for r in range(start, stop):
-                if not (np.isnan(x[r]) or np.isnan(y[r])):
-                    ax[k] = x[r]
-                    ay[k] = y[r]
-                    break
-    return ax, ay
+        stop = min(start + blk, n)
+        for r in range(start, stop):
+            if not (np.isnan(x[r]) or np.isnan(y[r])):
+                fx[k] = x[r]
+                fy[k] = y[r]
+                break
+        for r in range(stop - 1, start - 1, -1):
+            if not (np.isnan(x[r]) or np.isnan(y[r])):
+                lx[k] = x[r]
+                ly[k] = y[r]
+                break
+    return fx, fy, lx, ly
 
 
 @njit(cache=True)
@@ -83,10 +78,7 @@ def _finish(n, m, q, lo, hi, c, xt, min_obs, ddof):  # type: ignore[no-untyped-d
         flat = lo == hi
         mean = lo if flat else c + m
         if n - ddof > 0:
-            if flat:
-                std = 0.0
-            else:
-                std = np.sqrt(max(q, 0.0) / (n - ddof))
+            std = 0.0 if flat else np.sqrt(max(q, 0.0) / (n - ddof))
             if std > 0.0 and not np.isnan(xt):
                 z = ((xt - c) - m) / std
     return mean, std, z
@@ -96,22 +88,18 @@ def _finish(n, m, q, lo, hi, c, xt, min_obs, ddof):  # type: ignore[no-untyped-d
 def _rolling_moments_1d(x, w, min_obs, ddof, mean_out, std_out, z_out):  # type: ignore[no-untyped-def]
     n_rows = x.shape[0]
     nb = (n_rows + w - 1) // w
-    anc, _ = _block_anchors(x, x, w)
+    first, _, last, _ = _block_anchors(x, x, w)
+    # suffix aggregates of the previous block: index i <-> row b0 - w + i; index w is empty
     s_n = np.zeros(w + 1, np.int64)
     s_m = np.zeros(w + 1)
     s_q = np.zeros(w + 1)
     s_lo = np.full(w + 1, _INF)
     s_hi = np.full(w + 1, -_INF)
     for k in range(nb):
-        c = anc[k]
+        cb = first[k]
+        ca = last[k - 1] if k > 0 else 0.0
         b0 = k * w
         if k > 0:
-            # suffix aggregates of block k-1 (index i <-> row b0 - w + i; index w is empty)
-            s_n[w] = 0
-            s_m[w] = 0.0
-            s_q[w] = 0.0
-            s_lo[w] = _INF
-            s_hi[w] = -_INF
             for i in range(w - 1, -1, -1):
                 v = x[b0 - w + i]
                 if np.isnan(v):
@@ -122,7 +110,7 @@ def _rolling_moments_1d(x, w, min_obs, ddof, mean_out, std_out, z_out):  # type:
                     s_hi[i] = s_hi[i + 1]
                 else:
                     cnt = s_n[i + 1] + 1
-                    d = v - c
+                    d = v - ca
                     u = d - s_m[i + 1]
                     mm = s_m[i + 1] + u / cnt
                     s_n[i] = cnt
@@ -140,116 +128,109 @@ def _rolling_moments_1d(x, w, min_obs, ddof, mean_out, std_out, z_out):  # type:
             v = x[t]
             if not np.isnan(v):
                 pn += 1
-                d = v - c
+                d = v - cb
                 u = d - pm
                 pm += u / pn
                 pq += u * (d - pm)
                 plo = min(plo, v)
                 phi = max(phi, v)
-            if k == 0:
+            i = t + 1 - b0
+            na = s_n[i] if k > 0 else 0
+            if na == 0:
                 n = pn
                 m = pm
                 q = pq
                 lo = plo
                 hi = phi
+                c = cb
+            elif pn == 0:
+                n = na
+                m = s_m[i]
+                q = s_q[i]
+                lo = s_lo[i]
+                hi = s_hi[i]
+                c = ca
             else:
-                i = t + 1 - b0
-                na = s_n[i]
-                if na == 0:
-                    n = pn
-                    m = pm
-                    q = pq
-                    lo = plo
-                    hi = phi
-                elif pn == 0:
-                    n = na
-                    m = s_m[i]
-                    q = s_q[i]
-                    lo = s_lo[i]
-                    hi = s_hi[i]
-                else:
-                    n = na + pn
-                    delta = pm - s_m[i]
-                    m = s_m[i] + delta * (pn / n)
-                    q = s_q[i] + pq + delta * delta * (na * (pn / n))
-                    lo = min(s_lo[i], plo)
-                    hi = max(s_hi[i], phi)
+                # Chan's merge, expressed in the prefix anchor cb
+                n = na + pn
+                delta = (cb - ca) + (pm - s_m[i])
+                m = pm - delta * (na / n)
+                q = s_q[i] + pq + delta * delta * (na * (pn / n))
+                lo = min(s_lo[i], plo)
+                hi = max(s_hi[i], phi)
+                c = cb
             mu, sd, zz = _finish(n, m, q, lo, hi, c, v, min_obs, ddof)
             mean_out[t] = mu
             std_out[t] = sd
             z_out[t] = zz
 
 
-@njit(cache=True, parallel=True)
-def rolling_moments(x, w, min_obs, ddof):  # type: ignore[no-untyped-def]
-    """Rolling (mean, std, z) of each row of ``x`` (shape (N, T)), in parallel over rows."""
-    n_ser, n_rows = x.shape
-    mean_out = np.empty((n_ser, n_rows))
-    std_out = np.empty((n_ser, n_rows))
-    z_out = np.empty((n_ser, n_rows))
-    for j in prange(n_ser):
+@njit(cache=True, nogil=True)
+def rolling_moments(x, w, min_obs, ddof, mean_out, std_out, z_out, j0, j1):  # type: ignore[no-untyped-def]
+    """Rolling (mean, std, z) of rows ``j0 .. j1-1`` of ``x`` (shape (N, T)) into the outputs."""
+    for j in range(j0, j1):
         _rolling_moments_1d(x[j], w, min_obs, ddof, mean_out[j], std_out[j], z_out[j])
-    return mean_out, std_out, z_out
 
 
 @njit(cache=True)
 def _expanding_moments_1d(x, blk, min_obs, ddof, mean_out, std_out, z_out):  # type: ignore[no-untyped-def]
     n_rows = x.shape[0]
     nb = (n_rows + blk - 1) // blk
-    anc, _ = _block_anchors(x, x, blk)
-    # cumulative aggregate of all complete blocks so far, in the current anchor
+    first, _, _, _ = _block_anchors(x, x, blk)
+    # aggregate of all complete blocks so far, in anchor ca (a value of the data)
     cn = 0
     cm = 0.0
     cq = 0.0
     clo = _INF
     chi = -_INF
-    c = 0.0
+    ca = 0.0
     for k in range(nb):
-        c_new = anc[k]
-        if cn > 0:
-            cm = cm + (c - c_new)
-        c = c_new
+        cb = first[k]
         b0 = k * blk
         pn = 0
         pm = 0.0
         pq = 0.0
         plo = _INF
         phi = -_INF
-        n = 0
-        m = 0.0
-        q = 0.0
-        lo = _INF
-        hi = -_INF
+        n = cn
+        m = cm
+        q = cq
+        lo = clo
+        hi = chi
+        c = ca
         stop = min(b0 + blk, n_rows)
         for t in range(b0, stop):
             v = x[t]
             if not np.isnan(v):
                 pn += 1
-                d = v - c
+                d = v - cb
                 u = d - pm
                 pm += u / pn
                 pq += u * (d - pm)
                 plo = min(plo, v)
                 phi = max(phi, v)
-            if cn == 0:
-                n = pn
-                m = pm
-                q = pq
-                lo = plo
-                hi = phi
-            elif pn == 0:
+            if pn == 0:
                 n = cn
                 m = cm
                 q = cq
                 lo = clo
                 hi = chi
+                c = ca
+            elif cn == 0:
+                n = pn
+                m = pm
+                q = pq
+                lo = plo
+                hi = phi
+                c = cb
             else:
                 n = cn + pn
-                delta = pm - cm
-                m = cm + delta * (pn / n)
+                delta = (cb - ca) + (pm - cm)
+                m = pm - delta * (cn / n)
                 q = cq + pq + delta * delta * (cn * (pn / n))
                 lo = min(clo, plo)
                 hi = max(chi, phi)
+                c = cb
             mu, sd, zz = _finish(n, m, q, lo, hi, c, v, min_obs, ddof)
             mean_out[t] = mu
             std_out[t] = sd
@@ -259,25 +240,21 @@ def _expanding_moments_1d(x, blk, min_obs, ddof, mean_out, std_out, z_out):  # t
         cq = q
         clo = lo
         chi = hi
+        ca = c
 
 
-@njit(cache=True, parallel=True)
-def expanding_moments(x, blk, min_obs, ddof):  # type: ignore[no-untyped-def]
-    """Expanding (mean, std, z) of each row of ``x`` (shape (N, T)), in parallel over rows."""
-    n_ser, n_rows = x.shape
-    mean_out = np.empty((n_ser, n_rows))
-    std_out = np.empty((n_ser, n_rows))
-    z_out = np.empty((n_ser, n_rows))
-    for j in prange(n_ser):
+@njit(cache=True, nogil=True)
+def expanding_moments(x, blk, min_obs, ddof, mean_out, std_out, z_out, j0, j1):  # type: ignore[no-untyped-def]
+    """Expanding (mean, std, z) of rows ``j0 .. j1-1`` of ``x`` (shape (N, T)) into the outputs."""
+    for j in range(j0, j1):
         _expanding_moments_1d(x[j], blk, min_obs, ddof, mean_out[j], std_out[j], z_out[j])
-    return mean_out, std_out, z_out
 
 
 @njit(cache=True)
-def _rolling_corr_1d(x, y, w, min_obs, out, cnt_out):  # type: ignore[no-untyped-def]
+def _rolling_corr_1d(x, y, w, min_obs, out):  # type: ignore[no-untyped-def]
     n_rows = x.shape[0]
     nb = (n_rows + w - 1) // w
-    ax, ay = _block_anchors(x, y, w)
+    fx, fy, lx, ly = _block_anchors(x, y, w)
     s_n = np.zeros(w + 1, np.int64)
     s_mx = np.zeros(w + 1)
     s_my = np.zeros(w + 1)
@@ -289,20 +266,12 @@ def _rolling_corr_1d(x, y, w, min_obs, out, cnt_out):  # type: ignore[no-untyped
     s_ylo = np.full(w + 1, _INF)
     s_yhi = np.full(w + 1, -_INF)
     for k in range(nb):
-        cx = ax[k]
-        cy = ay[k]
+        bx = fx[k]
+        by = fy[k]
+        ax = lx[k - 1] if k > 0 else 0.0
+        ay = ly[k - 1] if k > 0 else 0.0
         b0 = k * w
         if k > 0:
-            s_n[w] = 0
-            s_mx[w] = 0.0
-            s_my[w] = 0.0
-            s_qx[w] = 0.0
-            s_qy[w] = 0.0
-            s_cxy[w] = 0.0
-            s_xlo[w] = _INF
-            s_xhi[w] = -_INF
-            s_ylo[w] = _INF
-            s_yhi[w] = -_INF
             for i in range(w - 1, -1, -1):
                 r = b0 - w + i
                 vx = x[r]
@@ -320,8 +289,8 @@ def _rolling_corr_1d(x, y, w, min_obs, out, cnt_out):  # type: ignore[no-untyped
                     s_yhi[i] = s_yhi[i + 1]
                 else:
                     cnt = s_n[i + 1] + 1
-                    dx = vx - cx
-                    dy = vy - cy
+                    dx = vx - ax
+                    dy = vy - ay
                     ux = dx - s_mx[i + 1]
                     uy = dy - s_my[i + 1]
                     mx = s_mx[i + 1] + ux / cnt
@@ -331,7 +300,7 @@ def _rolling_corr_1d(x, y, w, min_obs, out, cnt_out):  # type: ignore[no-untyped
                     s_my[i] = my
                     s_qx[i] = s_qx[i + 1] + ux * (dx - mx)
                     s_qy[i] = s_qy[i + 1] + uy * (dy - my)
-                    s_cxy[i] = s_cxy[i + 1] + ux * (dy - my)
+                    s_cxy[i] = s_cxy[i + 1] + ux * uy * ((cnt - 1.0) / cnt)  # symmetric in x, y
                     s_xlo[i] = min(s_xlo[i + 1], vx)
                     s_xhi[i] = max(s_xhi[i + 1], vx)
                     s_ylo[i] = min(s_ylo[i + 1], vy)
@@ -352,24 +321,21 @@ def _rolling_corr_1d(x, y, w, min_obs, out, cnt_out):  # type: ignore[no-untyped
             vy = y[t]
             if not (np.isnan(vx) or np.isnan(vy)):
                 pn += 1
-                dx = vx - cx
-                dy = vy - cy
+                dx = vx - bx
+                dy = vy - by
                 ux = dx - pmx
                 uy = dy - pmy
                 pmx += ux / pn
                 pmy += uy / pn
                 pqx += ux * (dx - pmx)
                 pqy += uy * (dy - pmy)
-                pcxy += ux * (dy - pmy)
+                pcxy += ux * uy * ((pn - 1.0) / pn)
                 pxlo = min(pxlo, vx)
                 pxhi = max(pxhi, vx)
                 pylo = min(pylo, vy)
                 pyhi = max(pyhi, vy)
-            na = 0
-            i = 0
-            if k > 0:
-                i = t + 1 - b0
-                na = s_n[i]
+            i = t + 1 - b0
+            na = s_n[i] if k > 0 else 0
             if na == 0:
                 n = pn
                 qx = pqx
@@ -391,8 +357,8 @@ def _rolling_corr_1d(x, y, w, min_obs, out, cnt_out):  # type: ignore[no-untyped
             else:
                 n = na + pn
                 f = na * (pn / n)
-                dmx = pmx - s_mx[i]
-                dmy = pmy - s_my[i]
+                dmx = (bx - ax) + (pmx - s_mx[i])
+                dmy = (by - ay) + (pmy - s_my[i])
                 qx = s_qx[i] + pqx + dmx * dmx * f
                 qy = s_qy[i] + pqy + dmy * dmy * f
                 cxy = s_cxy[i] + pcxy + dmx * dmy * f
@@ -400,7 +366,6 @@ def _rolling_corr_1d(x, y, w, min_obs, out, cnt_out):  # type: ignore[no-untyped
                 xhi = max(s_xhi[i], pxhi)
                 ylo = min(s_ylo[i], pylo)
                 yhi = max(s_yhi[i], pyhi)
-            cnt_out[t] = n
             r_val = np.nan
             if n >= min_obs and n >= 2 and xlo != xhi and ylo != yhi and qx > 0.0 and qy > 0.0:
                 r_val = cxy / (np.sqrt(qx) * np.sqrt(qy))
@@ -408,12 +373,8 @@ def _rolling_corr_1d(x, y, w, min_obs, out, cnt_out):  # type: ignore[no-untyped
             out[t] = r_val
 
 
-@njit(cache=True, parallel=True)
-def rolling_corr(x, y, w, min_obs):  # type: ignore[no-untyped-def]
-    """Rolling Pearson correlation of row pairs ``(x[j], y[j])`` (shape (N, T)), parallel over j."""
-    n_ser, n_rows = x.shape
-    out = np.empty((n_ser, n_rows))
-    cnt = np.empty((n_ser, n_rows), np.int64)
-    for j in prange(n_ser):
-        _rolling_corr_1d(x[j], y[j], w, min_obs, out[j], cnt[j])
-    return out, cnt
+@njit(cache=True, nogil=True)
+def rolling_corr(x, y, w, min_obs, out, j0, j1):  # type: ignore[no-untyped-def]
+    """Rolling Pearson correlation of row pairs ``(x[j], y[j])`` (shape (N, T)), ``j0 <= j < j1``."""
+    for j in range(j0, j1):
+        _rolling_corr_1d(x[j], y[j], w, min_obs, out[j])

@@ -20,6 +20,9 @@ def _as_float(x: npt.ArrayLike, name: str) -> npt.NDArray[np.float64]:
         raise TypeError(f"{name} must be numeric (convertible to float64): {exc}") from None
     if np.isinf(arr).any():
         raise ValueError(f"{name} contains ±inf; kernels accept finite values and NaN (missing) only")
+    if not arr.flags.writeable:
+        # one numba specialisation per kernel: read-only views would compile another
+        arr = arr.copy()
     return arr
 
 

@@ -8,10 +8,13 @@ reference to a relative error of about 1e-15 on ordinary data and stay below
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 
 from stormwatch.kernels import _moments_nb as nb
+from stormwatch.kernels._threads import run_chunks
 from stormwatch.kernels._validate import as_series, check_min_obs, check_window
 
 __all__ = [
@@ -28,8 +31,19 @@ _EXPANDING_BLOCK = 256
 def _back(arr: npt.NDArray[np.float64], one_d: bool) -> npt.NDArray[np.float64]:
     """(N, T) kernel output back to the caller's layout: (T,) or (T, N)."""
     if one_d:
-        return arr[0]
+        return np.asarray(arr[0])
     return np.ascontiguousarray(arr.T)
+
+
+def _run(
+    kernel: Callable[..., object], arr: npt.NDArray[np.float64], param: int, min_obs: int, ddof: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Run a (mean, std, z) kernel over the rows of ``arr`` (N, T), a chunk of rows per thread."""
+    mean = np.empty(arr.shape)
+    std = np.empty(arr.shape)
+    z = np.empty(arr.shape)
+    run_chunks(kernel, arr.shape[0], arr.size, arr, param, min_obs, ddof, mean, std, z)
+    return mean, std, z
 
 
 def _check_ddof(ddof: int, window: int | None) -> int:
@@ -94,7 +108,7 @@ def rolling_mean_std(
     mo = check_min_obs(min_obs, w, least=1, default=w)
     dd = _check_ddof(ddof, w)
     arr, one_d = as_series(x)
-    mean, std, _ = nb.rolling_moments(arr, w, mo, dd)
+    mean, std, _ = _run(nb.rolling_moments, arr, w, mo, dd)
     return _back(mean, one_d), _back(std, one_d)
 
 
@@ -126,7 +140,7 @@ def rolling_zscore(x: npt.ArrayLike, window: int, min_obs: int | None = None) ->
     w = check_window(window)
     mo = check_min_obs(min_obs, w, least=2, default=w)
     arr, one_d = as_series(x)
-    _, _, z = nb.rolling_moments(arr, w, mo, 1)
+    _, _, z = _run(nb.rolling_moments, arr, w, mo, 1)
     return _back(z, one_d)
 
 
@@ -160,7 +174,7 @@ def expanding_mean_std(
     mo = check_min_obs(min_obs, None, least=1, default=2)
     dd = _check_ddof(ddof, None)
     arr, one_d = as_series(x)
-    mean, std, _ = nb.expanding_moments(arr, _EXPANDING_BLOCK, mo, dd)
+    mean, std, _ = _run(nb.expanding_moments, arr, _EXPANDING_BLOCK, mo, dd)
     return _back(mean, one_d), _back(std, one_d)
 
 
@@ -188,5 +202,5 @@ def expanding_zscore(x: npt.ArrayLike, min_obs: int) -> npt.NDArray[np.float64]:
     """
     mo = check_min_obs(min_obs, None, least=2, default=2)
     arr, one_d = as_series(x)
-    _, _, z = nb.expanding_moments(arr, _EXPANDING_BLOCK, mo, 1)
+    _, _, z = _run(nb.expanding_moments, arr, _EXPANDING_BLOCK, mo, 1)
     return _back(z, one_d)

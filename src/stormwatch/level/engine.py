@@ -113,14 +113,12 @@ def _meets(state: np.ndarray, minimum: str) -> np.ndarray:
 
 def _stage_holds(stage: Stage, states: Mapping[int, np.ndarray], n: int) -> np.ndarray:
     ok = np.ones(n, dtype=bool)
-    for item in stage.needs_on:
-        ok &= _meets(states[item], "on")
-    for item in stage.needs_at_least_watch:
-        ok &= _meets(states[item], "watch")
-    if stage.needs_any_of:
+    for item, minimum in stage.all_of:
+        ok &= _meets(states[item], minimum)
+    if stage.any_of:
         anyof = np.zeros(n, dtype=bool)
-        for item in stage.needs_any_of:
-            anyof |= _meets(states[item], stage.any_of_min_state)
+        for item, minimum in stage.any_of:
+            anyof |= _meets(states[item], minimum)
         ok &= anyof
     return ok
 

@@ -18,14 +18,16 @@ LEVEL_NAMES: tuple[str, ...] = ("Calm", "Watch", "Warning", "Storm", "Endgame")
 
 @dataclass(frozen=True)
 class Stage:
-    """One step of the ladder: which checklist items it needs, at which state."""
+    """One step of the ladder: which checklist items it needs, each at a minimum state.
+
+    ``all_of`` items must all reach their state; of ``any_of``, at least one
+    must (empty: no such condition). States rank ``off < watch < on``.
+    """
 
     level: int
     name: str
-    needs_on: tuple[int, ...]
-    needs_any_of: tuple[int, ...] = ()
-    any_of_min_state: str = "on"
-    needs_at_least_watch: tuple[int, ...] = ()
+    all_of: tuple[tuple[int, str], ...] = ()
+    any_of: tuple[tuple[int, str], ...] = ()
     reason: str = ""
 
 
@@ -74,37 +76,32 @@ STORM_SPEC = StormSpec(
         Stage(
             1,
             "Watch",
-            needs_on=(),
-            needs_any_of=(1, 2),
-            reason="First signs: the dollar falls against the majors while implied vol rises, "
-            "or FX skew shows demand for dollar-downside protection (checklist 1 or 2 on).",
+            any_of=((1, "watch"), (2, "on")),
+            reason="First signs: the dollar falls against the majors while implied vol rises "
+            "(checklist 1 at least watch), or FX skew shows demand for dollar-downside protection "
+            "(2 on; a proxy for skew is capped at watch, so it cannot raise the level alone).",
         ),
         Stage(
             2,
             "Warning",
-            needs_on=(3,),
-            needs_any_of=(1, 2),
-            any_of_min_state="watch",
+            all_of=((3, "on"),),
+            any_of=((1, "watch"), (2, "watch")),
             reason="The hedge has broken: the dollar falls while US equities sell off (3 on), "
             "confirmed by a falling dollar with rising vol or by FX skew (1 or 2 at least watch).",
         ),
         Stage(
             3,
             "Storm",
-            needs_on=(3,),
-            needs_any_of=(1, 2),
-            any_of_min_state="watch",
-            needs_at_least_watch=(4, 5),
+            all_of=((3, "on"), (4, "watch"), (5, "watch")),
+            any_of=((1, "watch"), (2, "watch")),
             reason="Cross-border selling: on top of Warning, high-beta/thematic stocks lead the selling "
             "and correlations across assets and borders approach one (4 and 5 at least watch).",
         ),
         Stage(
             4,
             "Endgame",
-            needs_on=(3, 6),
-            needs_any_of=(1, 2),
-            any_of_min_state="watch",
-            needs_at_least_watch=(4, 5),
+            all_of=((3, "on"), (4, "watch"), (5, "watch"), (6, "on")),
+            any_of=((1, "watch"), (2, "watch")),
             reason="The Fed put fails: on top of Storm, easing comes while the dollar falls further "
             "and equities keep falling (6 on).",
         ),

@@ -97,7 +97,8 @@ _LATE: frozenset[str] = frozenset({"ust10", "credit"})
 
 # Shared parameter declarations (one reason each, used by several signals).
 _P_HORIZON = Param(
-    2, "two-day overlapping returns: markets that close at different hours (Tokyo, London, New York) "
+    2,
+    "two-day overlapping returns: markets that close at different hours (Tokyo, London, New York) "
     "react to the same news on different calendar days (Forbes and Rigobon 2002)",
 )
 _P_WINDOW = Param(
@@ -105,27 +106,32 @@ _P_WINDOW = Param(
 )
 _P_MIN_OBS = Param(45, "three quarters of the window must be valid before a correlation is given")
 _P_Z_WINDOW = Param(
-    1260, "five years set each pair's normal correlation: globalisation raised the baseline between "
+    1260,
+    "five years set each pair's normal correlation: globalisation raised the baseline between "
     "1990 and 2010, so an expanding mean would flag the whole later period as high",
 )
 _P_Z_MIN_OBS = Param(504, "two years of correlations (eight non-overlapping quarters) before a score")
 _P_SCORE_MIN_OBS = Param(
-    252, "one year of the averaged pair scores before it is put back on the z scale: the mean of "
+    252,
+    "one year of the averaged pair scores before it is put back on the z scale: the mean of "
     "several partly offsetting pair z-scores spreads less than one z-score",
 )
 _P_MIN_PAIRS = Param(3, "an average over fewer than three pairs is one market's story, not co-movement")
 _P_ALIGN = Param(
-    1, "FRED yields and ICE spreads appear on the panel one day late; lagging the same-day prices "
+    1,
+    "FRED yields and ICE spreads appear on the panel one day late; lagging the same-day prices "
     "by one row pairs moves of the same market day",
 )
 _P_AR_WINDOW = Param(
-    250, "one year of returns per eigen-decomposition; Kritzman et al. use 500 days with a 250-day "
+    250,
+    "one year of returns per eigen-decomposition; Kritzman et al. use 500 days with a 250-day "
     "half-life, which has about the same effective length",
 )
 _P_AR_SHORT = Param(15, "Kritzman et al.: the 15-day average absorption ratio ...")
 _P_AR_LONG = Param(250, "... against its one-year average and standard deviation")
 _P_FILL_GAPS = Param(
-    5, "a missing return (a holiday after the panel's staleness limit, a late print) is read as no "
+    5,
+    "a missing return (a holiday after the panel's staleness limit, a late print) is read as no "
     "move for up to a week, so one gap does not drop a market from the covariance windows",
 )
 
@@ -367,8 +373,16 @@ def cross_border_correlation(
     """
     kinds = _kinds(CROSS_BORDER)
     score, evidence = _correlation_output(
-        data, kinds, horizon=horizon, window=window, min_obs=min_obs, z_window=z_window,
-        z_min_obs=z_min_obs, score_min_obs=score_min_obs, min_pairs=min_pairs, align_lag=0,
+        data,
+        kinds,
+        horizon=horizon,
+        window=window,
+        min_obs=min_obs,
+        z_window=z_window,
+        z_min_obs=z_min_obs,
+        score_min_obs=score_min_obs,
+        min_pairs=min_pairs,
+        align_lag=0,
     )
     return SignalOutput(intensity=score, evidence=evidence)
 
@@ -423,8 +437,16 @@ def cross_asset_correlation(
     """
     kinds = _kinds(CROSS_ASSET)
     score, evidence = _correlation_output(
-        data, kinds, horizon=horizon, window=window, min_obs=min_obs, z_window=z_window,
-        z_min_obs=z_min_obs, score_min_obs=score_min_obs, min_pairs=min_pairs, align_lag=align_lag,
+        data,
+        kinds,
+        horizon=horizon,
+        window=window,
+        min_obs=min_obs,
+        z_window=z_window,
+        z_min_obs=z_min_obs,
+        score_min_obs=score_min_obs,
+        min_pairs=min_pairs,
+        align_lag=align_lag,
     )
     return SignalOutput(intensity=score, evidence=evidence)
 
@@ -544,12 +566,14 @@ def absorption_ratio(
     params={
         "horizon": _P_HORIZON,
         "window": Param(
-            500, "two years of history define 'usual' returns and co-movements; at least ten rows "
+            500,
+            "two years of history define 'usual' returns and co-movements; at least ten rows "
             "per market for a stable inverse covariance",
         ),
         "smooth": Param(5, "one week's average: turbulence persists, one unusual day is not a regime"),
         "z_window": Param(
-            2520, "ten years of smoothed turbulence set its neutral level: long enough to hold a "
+            2520,
+            "ten years of smoothed turbulence set its neutral level: long enough to hold a "
             "crisis, so the next one is measured against it",
         ),
         "z_min_obs": Param(504, "two years of turbulence before a score"),
@@ -739,11 +763,13 @@ _CISS_SUBINDICES: Mapping[str, tuple[str, ...]] = {
             20, "one month of daily moves for realised volatility, like the one-month implied vols"
         ),
         "cdf_min_obs": Param(
-            504, "two years of history before a value is ranked: an empirical CDF needs a calm and a "
+            504,
+            "two years of history before a value is ranked: an empirical CDF needs a calm and a "
             "stressed spell to mean anything",
         ),
         "halflife": Param(
-            48.0, "Holló et al. use weekly data with lambda = 0.93, a half-life of about 9.5 weeks, "
+            48.0,
+            "Holló et al. use weekly data with lambda = 0.93, a half-life of about 9.5 weeks, "
             "i.e. about 48 business days",
         ),
         "min_subindices": Param(3, "at least three of the five markets, or it is not a systemic reading"),
@@ -845,7 +871,8 @@ def ciss_stress(
         "ar_long": _P_AR_LONG,
         "fill_gaps": _P_FILL_GAPS,
         "min_parts": Param(
-            2, "two of the three measures (cross-border, cross-asset, absorption shift) must be "
+            2,
+            "two of the three measures (cross-border, cross-asset, absorption shift) must be "
             "available: one alone is one lens on co-movement",
         ),
     },
@@ -904,12 +931,28 @@ def correlations_to_one(
         Q_t \subseteq \{S^{border}_t, S^{asset}_t, \Delta AR_t\}, \ |Q_t| \ge 2
     """
     cb_score, cb_ev = _correlation_output(
-        data, _kinds(CROSS_BORDER), horizon=horizon, window=window, min_obs=min_obs, z_window=z_window,
-        z_min_obs=z_min_obs, score_min_obs=score_min_obs, min_pairs=min_pairs, align_lag=0,
+        data,
+        _kinds(CROSS_BORDER),
+        horizon=horizon,
+        window=window,
+        min_obs=min_obs,
+        z_window=z_window,
+        z_min_obs=z_min_obs,
+        score_min_obs=score_min_obs,
+        min_pairs=min_pairs,
+        align_lag=0,
     )
     ca_score, ca_ev = _correlation_output(
-        data, _kinds(CROSS_ASSET), horizon=horizon, window=window, min_obs=min_obs, z_window=z_window,
-        z_min_obs=z_min_obs, score_min_obs=score_min_obs, min_pairs=min_pairs, align_lag=align_lag,
+        data,
+        _kinds(CROSS_ASSET),
+        horizon=horizon,
+        window=window,
+        min_obs=min_obs,
+        z_window=z_window,
+        z_min_obs=z_min_obs,
+        score_min_obs=score_min_obs,
+        min_pairs=min_pairs,
+        align_lag=align_lag,
     )
     rets = _union_returns(data, horizon=horizon, align_lag=align_lag, fill_gaps=fill_gaps)
     ar, shift, _ = absorption(rets, window=ar_window, short=ar_short, long=ar_long)

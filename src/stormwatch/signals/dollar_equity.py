@@ -223,9 +223,7 @@ def hedge_failure_index(
     avg = cframe.mean(axis=1, skipna=True)
     n_ccy = cframe.notna().sum(axis=1).astype("float64")
     intensity = fisher_z(avg, window / horizon)
-    cols: dict[str, pd.Series] = {
-        f"hedge_failure_index.corr_{c.lower()}": cframe[c] for c in MAJORS
-    }
+    cols: dict[str, pd.Series] = {f"hedge_failure_index.corr_{c.lower()}": cframe[c] for c in MAJORS}
     cols["hedge_failure_index.corr_avg"] = avg
     cols["currencies_n"] = n_ccy
     for n in gap_windows:

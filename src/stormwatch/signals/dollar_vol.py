@@ -178,4 +178,3 @@ def dollar_down_vol_up(data: SignalData, *, window: int, min_obs: int, clip: flo
         index=data.index,
     )
     return SignalOutput(intensity=intensity, evidence=evidence)
-

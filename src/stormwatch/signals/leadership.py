@@ -81,9 +81,7 @@ COMPONENTS: Mapping[str, tuple[Leg, ...]] = {
 }
 
 
-def relative_return_z(
-    daily: pd.Series, *, horizon: int, scale_window: int, min_obs: int
-) -> pd.Series:
+def relative_return_z(daily: pd.Series, *, horizon: int, scale_window: int, min_obs: int) -> pd.Series:
     r"""A ``horizon``-day cumulative daily return, in units of its own trailing volatility.
 
     Parameters
@@ -180,8 +178,6 @@ def selloff_weight(index_level: pd.Series, *, peak_window: int, full_at: float) 
     """
     dd = trailing_drawdown(index_level, peak_window)
     return (-dd / full_at).clip(lower=0.0, upper=1.0)
-
-
 
 
 @signal(
@@ -307,7 +303,10 @@ def high_beta_leads_selloff(
     """
     series = {name: data[name] for name in data.series}
     z, rel, leg = leadership_components(
-        series, horizon=horizon, scale_window=scale_window, min_obs=min_obs,
+        series,
+        horizon=horizon,
+        scale_window=scale_window,
+        min_obs=min_obs,
         lagged_factors=lagged_factors,
     )
     n = z.notna().sum(axis=1).astype("float64")

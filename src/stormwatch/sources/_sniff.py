@@ -157,8 +157,7 @@ def find_column(
         source=source,
         series_id=series_id,
         detail=(
-            f"unexpected header{at}: expected a column named "
-            f"{' or '.join(map(repr, names))}, got [{shown}]"
+            f"unexpected header{at}: expected a column named {' or '.join(map(repr, names))}, got [{shown}]"
         ),
     )
 

@@ -1,0 +1,239 @@
+"""Two-series, average and pairwise correlations against naive references.
+
+Correlations live in [-1, 1], so they are compared in absolute terms:
+``|r - r_ref| <= 1e-12``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import reference as ref
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from stormwatch.kernels import (
+    corr_contributions,
+    rolling_avg_corr,
+    rolling_corr,
+    top_pairs,
+    window_corr,
+)
+
+ATOL = 1e-12
+
+
+def assert_corr(actual: np.ndarray, expected: np.ndarray, what: str) -> None:
+    ref.assert_matches(actual, expected, ATOL, atol=1.0, what=what)
+
+
+def correlated_pair(rng: np.random.Generator, n: int, rho: float) -> tuple[np.ndarray, np.ndarray]:
+    a = rng.standard_normal(n)
+    b = rho * a + np.sqrt(1 - rho * rho) * rng.standard_normal(n)
+    return a, b
+
+
+def factor_panel(rng: np.random.Generator, n: int, k: int, loading: float = 0.6) -> np.ndarray:
+    f = rng.standard_normal((n, 1))
+    return 0.01 * (loading * f + rng.standard_normal((n, k)) * rng.uniform(0.5, 2.0, k))
+
+
+# --- rolling_corr --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("w", [3, 40, 250])
+def test_rolling_corr_random(seed: int, w: int) -> None:
+    rng = np.random.default_rng(seed)
+    a, b = correlated_pair(rng, 900, 0.5)
+    a[rng.random(a.size) < 0.05] = np.nan
+    b[rng.random(b.size) < 0.05] = np.nan
+    mo = max(2, (3 * w) // 4)
+    assert_corr(rolling_corr(a, b, w, mo), ref.corr(a, b, w, mo), f"seed={seed} w={w}")
+
+
+def test_rolling_corr_levels_with_offset() -> None:
+    rng = np.random.default_rng(3)
+    a, b = correlated_pair(rng, 2000, 0.3)
+    x = 1e6 + np.cumsum(a)
+    y = np.round(4.0 + 0.01 * np.cumsum(np.sign(b)), 2)  # a yield moving by 1bp
+    assert_corr(rolling_corr(x, y, 250), ref.corr(x, y, 250, 250), "levels")
+    assert_corr(rolling_corr(x, y, 10), ref.corr(x, y, 10, 10), "levels short")
+
+
+def test_rolling_corr_2d_and_broadcast() -> None:
+    rng = np.random.default_rng(4)
+    X = factor_panel(rng, 600, 4)
+    y = X.mean(axis=1) + 0.01 * rng.standard_normal(600)
+    X[rng.random(X.shape) < 0.05] = np.nan
+    out = rolling_corr(X, y, 60, 50)
+    assert out.shape == X.shape
+    for j in range(X.shape[1]):
+        np.testing.assert_array_equal(out[:, j], rolling_corr(X[:, j], y, 60, 50))
+        assert_corr(out[:, j], ref.corr(X[:, j], y, 60, 50), f"col {j}")
+    pairs = rolling_corr(X[:, :2], X[:, 2:], 60, 50)
+    np.testing.assert_array_equal(pairs[:, 1], rolling_corr(X[:, 1], X[:, 3], 60, 50))
+    with pytest.raises(ValueError, match="same shape"):
+        rolling_corr(X, X[:, :2], 60)
+
+
+def test_rolling_corr_flat_gap_and_min_obs() -> None:
+    rng = np.random.default_rng(5)
+    a, b = correlated_pair(rng, 300, 0.8)
+    b[100:180] = 2.5  # stale segment
+    a[200:230] = np.nan
+    r = rolling_corr(a, b, 50, 30)
+    assert np.isnan(r[149:180]).all()  # windows inside the flat segment
+    assert np.isfinite(r[180])
+    # the window ending at 235 has rows 186..235 with 30 missing: 20 pairs < 30
+    assert np.isnan(r[235]) and np.isnan(r[258]) and np.isfinite(r[259])
+    assert_corr(r, ref.corr(a, b, 50, 30), "flat+gap")
+    # identical series: exactly 1 (clipped), opposite: -1
+    assert np.nanmax(rolling_corr(a, a, 20, 10)) <= 1.0
+    assert np.nanmin(rolling_corr(a, -a, 20, 10)) >= -1.0
+
+
+@pytest.mark.parametrize(("x_name", "y_name"), [("SP500", "USDJPY"), ("SP500", "DGS10")])
+def test_rolling_corr_real(market_series, x_name: str, y_name: str) -> None:
+    x = market_series(x_name)
+    y = market_series(y_name)
+    n = min(x.size, y.size, 5000)
+    x, y = np.diff(x[-n:]), np.diff(y[-n:])  # not date-aligned: fine for a numeric test
+    assert_corr(rolling_corr(x, y, 63, 50), ref.corr(x, y, 63, 50), f"{x_name}/{y_name}")
+
+
+# --- rolling_avg_corr ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_avg_corr_random(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    X = factor_panel(rng, 500, 7)
+    X[rng.random(X.shape) < 0.01] = np.nan
+    X[100:180, 3] = 0.0  # a stale (flat) column for a while
+    X[:90, 5] = np.nan  # a late starter
+    val, used = rolling_avg_corr(X, 60)
+    r_val, r_used = ref.avg_corr(X, 60, 60)
+    assert_corr(val, r_val, f"seed={seed}")
+    np.testing.assert_array_equal(used[59:], r_used[59:])
+    val2, _ = rolling_avg_corr(X, 60, min_obs=20)
+    assert_corr(val2, ref.avg_corr(X, 60, 20)[0], "min_obs=20")
+
+
+def test_avg_corr_policy() -> None:
+    rng = np.random.default_rng(6)
+    X = factor_panel(rng, 200, 3)
+    X[150, 0] = np.nan
+    X[100:, 1] = 1.0
+    val, used = rolling_avg_corr(X, 30)
+    assert np.isnan(val[:29]).all() and (used[:29] == 0).all()
+    assert used[60] == 3 and used[140] == 2  # column 1 flat from row 100
+    # rows 150..179: column 0 has a NaN in the window and column 1 is flat -> 1 column
+    assert used[160] == 1 and np.isnan(val[160])
+    assert used[185] == 2 and np.isfinite(val[185])
+    # with two columns the average is just their correlation
+    np.testing.assert_allclose(val[140], np.corrcoef(X[111:141, [0, 2]], rowvar=False)[0, 1], atol=ATOL)
+
+
+def test_avg_corr_real_sectors(sector_returns: np.ndarray) -> None:
+    X = sector_returns[-3000:]
+    val, used = rolling_avg_corr(X, 250)
+    r_val, r_used = ref.avg_corr(X, 250, 250)
+    assert_corr(val, r_val, "sectors")
+    np.testing.assert_array_equal(used, r_used)
+    assert 0.2 < np.nanmean(val) < 0.95
+
+
+# --- contributions and top pairs -----------------------------------------------------------
+
+
+def test_corr_contributions_add_up() -> None:
+    rng = np.random.default_rng(7)
+    X = factor_panel(rng, 300, 6)
+    X[-10, 4] = np.nan  # column 4 unusable in the last window
+    cc = corr_contributions(X, 100)
+    val, used = rolling_avg_corr(X, 100)
+    assert cc.used.sum() == used[-1] == 5 and not cc.used[4]
+    assert cc.average == pytest.approx(val[-1], abs=ATOL)
+    assert np.nansum(np.triu(cc.pair, 1)) == pytest.approx(cc.average, abs=ATOL)
+    assert np.nansum(cc.column) == pytest.approx(cc.average, abs=ATOL)
+    idx = np.flatnonzero(cc.used)
+    np.testing.assert_allclose(
+        cc.corr[np.ix_(idx, idx)], np.corrcoef(X[-100:, idx], rowvar=False), atol=ATOL, rtol=0
+    )
+    assert np.isnan(cc.corr[4]).all() and np.isnan(cc.pair[:, 4]).all()
+    # an earlier window, by end index
+    cc2 = corr_contributions(X, 100, end=150)
+    assert cc2.average == pytest.approx(val[150], abs=ATOL)
+
+
+def test_top_pairs() -> None:
+    names = ["a", "b", "c", "d"]
+    before = np.eye(4)
+    now = np.eye(4)
+    now[0, 1] = now[1, 0] = 0.5
+    now[2, 3] = now[3, 2] = 0.9
+    now[0, 2] = now[2, 0] = -0.3
+    before[1, 3] = before[3, 1] = np.nan
+    top = top_pairs(names, now, before, k=2)
+    assert [(p.a, p.b) for p in top] == [("c", "d"), ("a", "b")]
+    assert top[0].change == pytest.approx(0.9) and top[0].before == 0.0
+    assert len(top_pairs(names, now, before, k=10)) == 5  # (b, d) undefined before
+    with pytest.raises(ValueError):
+        top_pairs(names[:3], now, before)
+    # end to end on a window pair
+    rng = np.random.default_rng(8)
+    X = factor_panel(rng, 400, 5)
+    X[200:, 1] = X[200:, 0] + 1e-4 * rng.standard_normal(200)  # 0 and 1 lock together
+    c_now, _ = window_corr(X, 100)
+    c_before, _ = window_corr(X, 100, end=199)
+    best = top_pairs(list("vwxyz"), c_now, c_before, 1)[0]
+    assert (best.a, best.b) == ("v", "w") and best.now > 0.99
+
+
+# --- properties ----------------------------------------------------------------------------
+
+panels = hnp.arrays(
+    np.float64,
+    st.tuples(st.integers(2, 40), st.integers(1, 6)),
+    # returns-like values; a coarse grid makes ties and flat columns common
+    # (deviations below ~1e-154 would underflow when squared: not returns)
+    elements=st.one_of(
+        st.integers(-1000, 1000).map(lambda i: i / 1000),
+        st.floats(-1.0, 1.0).filter(lambda v: v == 0 or abs(v) > 1e-100),
+        st.just(np.nan),
+        st.just(0.25),
+    ),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(X=panels, w=st.integers(2, 10), data=st.data())
+def test_avg_corr_permutation_and_truncation(X: np.ndarray, w: int, data: st.DataObject) -> None:
+    mo = data.draw(st.integers(2, w))
+    val, used = rolling_avg_corr(X, w, mo)
+    perm = data.draw(st.permutations(range(X.shape[1])))
+    pval, pused = rolling_avg_corr(X[:, list(perm)], w, mo)
+    np.testing.assert_array_equal(pused, used)
+    np.testing.assert_allclose(pval, val, atol=ATOL, rtol=0)
+    cut = data.draw(st.integers(0, X.shape[0]))
+    tval, tused = rolling_avg_corr(X[:cut], w, mo)
+    np.testing.assert_array_equal(tval, val[:cut])
+    np.testing.assert_array_equal(tused, used[:cut])
+    r_val, _ = ref.avg_corr(X, w, mo)
+    assert_corr(val, r_val, "hypothesis")
+
+
+@settings(max_examples=40, deadline=None)
+@given(X=panels, w=st.integers(2, 10), data=st.data())
+def test_rolling_corr_truncation_and_symmetry(X: np.ndarray, w: int, data: st.DataObject) -> None:
+    if X.shape[1] < 2:
+        return
+    x, y = X[:, 0], X[:, 1]
+    mo = data.draw(st.integers(2, w))
+    r = rolling_corr(x, y, w, mo)
+    np.testing.assert_array_equal(r, rolling_corr(y, x, w, mo))
+    cut = data.draw(st.integers(0, x.size))
+    np.testing.assert_array_equal(rolling_corr(x[:cut], y[:cut], w, mo), r[:cut])
+    assert_corr(r, ref.corr(x, y, w, mo), "hypothesis")
