@@ -87,8 +87,8 @@ def test_bad_files_are_refused_and_the_store_is_unchanged(
     (bad / name).write_text(content)
     res = run_cli(capsys, "import", str(bad), "--store", str(store))
     assert res.code == 1
-    assert message in res.stdout + res.stderr
-    assert name in res.stdout + res.stderr or "file " in res.stdout
+    failure = [line for line in res.stderr.splitlines() if line.startswith("failed:")]
+    assert len(failure) == 1 and message in failure[0] and name in failure[0], res.stderr
     with Store.open(store, read_only=True) as st:
         pd.testing.assert_frame_equal(before, st.fingerprint())
 

@@ -111,3 +111,6 @@ def _print_statuses(report: IngestReport) -> None:
     out.print(table)
     counts = {k: report.count(k) for k in ("updated", "unchanged", "stale", "failed")}
     out.print(", ".join(f"{v} {k}" for k, v in counts.items()))
+    # Each failure once more as one unwrapped line on stderr: what failed and what to do.
+    for s in report.failed:
+        err.print(f"[red]failed:[/] {s.series_id}: {s.detail}", soft_wrap=True)
