@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -13,10 +14,18 @@ from stormwatch.signals import registry
 from tests.cli_helpers import run_cli
 
 
+@pytest.fixture(scope="module")
+def run_store(imported_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy: `run` ends by delivering alerts, which writes the outbox state into the store."""
+    path = tmp_path_factory.mktemp("run") / "store.duckdb"
+    shutil.copyfile(imported_store, path)
+    return path
+
+
 def test_run_offline_json_has_the_relied_on_fields(
-    imported_store: Path, capsys: pytest.CaptureFixture[str]
+    run_store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    res = run_cli(capsys, "run", "--offline", "--json", "--store", str(imported_store))
+    res = run_cli(capsys, "run", "--offline", "--json", "--store", str(run_store))
     assert res.code == 0, res.stderr
     d = json.loads(res.stdout)
     for key in ("as_of", "level", "level_name", "score", "regime", "signals", "changes"):
@@ -29,17 +38,15 @@ def test_run_offline_json_has_the_relied_on_fields(
     assert all(s["state"] in ("off", "watch", "on", "unknown") for s in d["signals"])
 
 
-def test_run_offline_prints_the_checklist(imported_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    res = run_cli(capsys, "run", "--offline", "--store", str(imported_store))
+def test_run_offline_prints_the_checklist(run_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    res = run_cli(capsys, "run", "--offline", "--store", str(run_store))
     assert res.code == 0, res.stderr
     assert "as of 2019-12-31" in res.stdout and "level" in res.stdout
     assert "Dollar" in res.stdout  # checklist item 1's title comes from its declaration
 
 
-def test_run_as_of_replays_what_was_known(imported_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    res = run_cli(
-        capsys, "run", "--offline", "--json", "--as-of", "2008-10-15", "--store", str(imported_store)
-    )
+def test_run_as_of_replays_what_was_known(run_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    res = run_cli(capsys, "run", "--offline", "--json", "--as-of", "2008-10-15", "--store", str(run_store))
     assert res.code == 0, res.stderr
     d = json.loads(res.stdout)
     assert d["as_of"] == "2008-10-15"
@@ -48,9 +55,9 @@ def test_run_as_of_replays_what_was_known(imported_store: Path, capsys: pytest.C
 
 
 def test_history_covers_1990_to_2019_with_relied_on_columns(
-    imported_store: Path, capsys: pytest.CaptureFixture[str]
+    run_store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    res = run_cli(capsys, "history", "--format", "csv", "--store", str(imported_store))
+    res = run_cli(capsys, "history", "--format", "csv", "--store", str(run_store))
     assert res.code == 0, res.stderr
     frame = pd.read_csv(io.StringIO(res.stdout))
     assert list(frame.columns[:5]) == ["date", "level", "level_name", "score", "regime"]
@@ -61,7 +68,7 @@ def test_history_covers_1990_to_2019_with_relied_on_columns(
 
 
 def test_history_rows_match_a_replay_as_of_that_day(
-    imported_store: Path, capsys: pytest.CaptureFixture[str]
+    run_store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Point in time: the history row of a day equals `run --as-of` that day."""
     res = run_cli(
@@ -74,12 +81,12 @@ def test_history_rows_match_a_replay_as_of_that_day(
         "--end",
         "2002-07-31",
         "--store",
-        str(imported_store),
+        str(run_store),
     )
     rows = {r["date"]: r for r in json.loads(res.stdout)}
     day = "2002-07-23"
     replay = json.loads(
-        run_cli(capsys, "run", "--offline", "--json", "--as-of", day, "--store", str(imported_store)).stdout
+        run_cli(capsys, "run", "--offline", "--json", "--as-of", day, "--store", str(run_store)).stdout
     )
     assert rows[day]["level"] == replay["level"]
     assert rows[day]["score"] == pytest.approx(replay["score"], abs=0.01)
@@ -87,6 +94,6 @@ def test_history_rows_match_a_replay_as_of_that_day(
         assert rows[day][s["id"]] == s["state"], s["id"]
 
 
-def test_history_format_is_validated(imported_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    res = run_cli(capsys, "history", "--format", "xml", "--store", str(imported_store))
+def test_history_format_is_validated(run_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    res = run_cli(capsys, "history", "--format", "xml", "--store", str(run_store))
     assert res.code == 2
