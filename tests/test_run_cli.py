@@ -97,3 +97,10 @@ def test_history_rows_match_a_replay_as_of_that_day(
 def test_history_format_is_validated(run_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
     res = run_cli(capsys, "history", "--format", "xml", "--store", str(run_store))
     assert res.code == 2
+
+
+def test_run_on_an_empty_store_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    res = run_cli(capsys, "run", "--offline", "--store", str(tmp_path / "new.duckdb"))
+    assert res.code == 1
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "stormwatch import DIR" in lines[0] and "Traceback" not in res.stderr

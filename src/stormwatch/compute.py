@@ -14,6 +14,7 @@ import pandas as pd
 
 from stormwatch._typing import SeriesId
 from stormwatch.catalog import Catalog
+from stormwatch.errors import StoreError
 from stormwatch.level import LevelResult, compute_level
 from stormwatch.panel import Panel, StaleDataWarning, load_panel
 from stormwatch.signals import SignalResult, SignalSpec, evaluate_all, registry
@@ -89,7 +90,7 @@ def assess(
         warnings.simplefilter("ignore", StaleDataWarning)
         panel = load_panel(store, catalog, ids, start=start or DEFAULT_START, as_of=as_of)
     if len(panel.values) == 0:
-        raise ValueError("the store has no data for the requested days")
+        raise StoreError(path=store.path, detail="no data for the requested days")
     return assess_panel(panel)
 
 
@@ -102,7 +103,11 @@ def latest_market_day(store: Store, catalog: Catalog, ids: Sequence[SeriesId]) -
     daily = [i for i in ids if catalog.resolve(i).frequency == "daily"]
     last = store.last_periods(daily)
     if not last:
-        raise ValueError("the store has no daily data; run `stormwatch import DIR` or `stormwatch update`")
+        raise StoreError(
+            path=store.path,
+            detail="no daily market data stored yet; run `stormwatch update`, or offline "
+            "`stormwatch import DIR` then `stormwatch run --offline`",
+        )
     return max(last.values())
 
 

@@ -9,6 +9,7 @@ the others; every run ends with a status per series.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ import pandas as pd
 
 from stormwatch._typing import SeriesId
 from stormwatch.catalog import Catalog, SeriesSpec
-from stormwatch.errors import StormwatchError
+from stormwatch.errors import SourceUnavailableError, StormwatchError
 from stormwatch.series import validate
 from stormwatch.sources.base import Query, Source
 from stormwatch.sources.fetch import fetch_all, parse_all
@@ -119,6 +120,7 @@ def update(
     ids: Iterable[SeriesId] | None = None,
     max_workers: int = 4,
     progress: Progress | None = None,
+    unreachable_after: int = 3,
 ) -> IngestReport:
     """Fetch what is new for each series and append it to the store.
 
@@ -138,6 +140,9 @@ def update(
         Concurrent requests across series; per-host rate limits still apply.
     progress
         Called with each series id as it completes (for a progress bar).
+    unreachable_after
+        After this many consecutive unavailable answers from one source, its
+        remaining series fail at once for this run (said in their status).
 
     Returns
     -------
@@ -155,9 +160,31 @@ def update(
         start = None if last is None else (last - revision_window(spec)).date()
         todo.append((spec, Query(spec=spec, start=start, today=today)))
 
+    # A source that keeps failing to answer (no network, outage) is given up for
+    # this run after `unreachable_after` consecutive failures, instead of every
+    # remaining series waiting out its own retries.
+    down_streak: dict[str, int] = {}
+    lock = threading.Lock()
+
     def fetch(spec: SeriesSpec, query: Query) -> pd.DataFrame:
+        with lock:
+            streak = down_streak.get(spec.source, 0)
+        if streak >= unreachable_after:
+            raise SourceUnavailableError(
+                source=spec.source,
+                series_id=spec.id,
+                detail=f"skipped: {streak} requests in a row to this source failed in this run",
+            )
         src = sources[spec.source]
-        return parse_all(src, fetch_all(src, query))
+        try:
+            raw = fetch_all(src, query)
+        except SourceUnavailableError:
+            with lock:
+                down_streak[spec.source] = down_streak.get(spec.source, 0) + 1
+            raise
+        with lock:
+            down_streak[spec.source] = 0
+        return parse_all(src, raw)
 
     with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
         futures = {pool.submit(fetch, spec, q): spec for spec, q in todo}

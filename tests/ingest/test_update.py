@@ -133,3 +133,28 @@ def test_bad_data_never_overwrites_good(server: str, tmp_path: Path, catalog: Ca
             status = run_update(server, store, catalog, ["fred:DGS10"])["fred:DGS10"]
             assert status[0] == "failed", (bad, status)
             pd.testing.assert_frame_equal(before, store.fingerprint())
+
+
+def test_an_unreachable_source_is_given_up_after_three_failures(tmp_path: Path, catalog: Catalog) -> None:
+    """Nothing listens on the port: the first series wait out their retries, the rest are skipped."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/graph/fredgraph.csv"
+    ids = ["fred:DGS10", "fred:DGS2", "fred:DGS5", "fred:DGS30", "fred:DFF", "fred:T10Y2Y"]
+    with Store.open(tmp_path / "s.duckdb") as store, httpx.Client() as client:
+        fetcher = HttpFetcher(client, retry=RetryPolicy(max_attempts=2), sleep=lambda s: None)
+        report = update(
+            store,
+            catalog,
+            {"fred": Fred(fetcher, csv_url=dead)},
+            now=NOW,
+            today=TODAY,
+            ids=ids,
+            max_workers=1,
+        )
+    assert [s.status for s in report.statuses] == ["failed"] * len(ids)
+    skipped = [s for s in report.statuses if "skipped" in s.detail]
+    assert len(skipped) == len(ids) - 3
+    assert all("--offline" in s.detail for s in report.statuses)
