@@ -20,6 +20,7 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """Entry point: run the app, turning stormwatch errors into one line and exit 1."""
+    _app._VERBOSE = False  # one invocation's --verbose must not leak into the next (in-process callers)
     try:
         app()
     except StormwatchError as exc:
