@@ -12,11 +12,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from stormwatch.delivery.charts import LEVEL_COLORS
 from stormwatch.level import LEVEL_NAMES, Transition
 
 __all__ = ["level_chart_png"]
-
-_LEVEL_COLORS = ("#2e7d32", "#f9a825", "#ef6c00", "#c62828", "#6a1b9a")
 
 
 def level_chart_png(
@@ -62,7 +61,7 @@ def level_chart_png(
         mask = level == lv
         if mask.any():
             ax.fill_between(
-                dates, 0, 100, where=mask, step="post", color=_LEVEL_COLORS[lv], alpha=0.10, linewidth=0
+                dates, 0, 100, where=mask, step="post", color=LEVEL_COLORS[lv], alpha=0.10, linewidth=0
             )
     ax.plot(dates, window["score"].to_numpy(dtype="float64"), color="#263238", linewidth=1.3, label="score")
     ax.set_ylim(0, 100)
