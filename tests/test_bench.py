@@ -16,10 +16,10 @@ import pytest
 import stormwatch.cli.bench  # noqa: F401  (registers `bench`; cli/__init__ imports it once wired)
 from stormwatch.bench import (
     BenchResult,
-    _max_abs_diff,
     bench_absorption_ratio,
     bench_avg_corr,
     best_of,
+    max_abs_diff,
     synthetic_panel,
 )
 from tests.cli_helpers import run_cli
@@ -71,10 +71,10 @@ def test_bench_quick_text_labels_synthetic_data(capsys: pytest.CaptureFixture[st
 
 def test_max_abs_diff_flags_nan_mismatch_and_values() -> None:
     a = np.array([np.nan, 1.0, 2.0])
-    assert _max_abs_diff(a, a) == 0.0
-    assert _max_abs_diff(a, np.array([0.0, 1.0, 2.0])) == math.inf  # NaN where the other has a value
-    assert _max_abs_diff(a, np.array([np.nan, 1.0, 2.5])) == 0.5
-    assert _max_abs_diff(np.full(2, np.nan), np.full(2, np.nan)) == math.inf  # nothing compared
+    assert max_abs_diff(a, a) == 0.0
+    assert max_abs_diff(a, np.array([0.0, 1.0, 2.0])) == math.inf  # NaN where the other has a value
+    assert max_abs_diff(a, np.array([np.nan, 1.0, 2.5])) == 0.5
+    assert max_abs_diff(np.full(2, np.nan), np.full(2, np.nan)) == math.inf  # nothing compared
 
 
 def test_result_matched_speedup_and_bound() -> None:

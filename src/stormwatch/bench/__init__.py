@@ -22,16 +22,25 @@ N x N symmetric matrix per window, timed in the same run).
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from stormwatch import kernels
+from stormwatch.bench._core import (
+    DATA_NOTE,
+    TIMING_NOTE,
+    Array,
+    BenchResult,
+    Sizes,
+    best_of,
+    max_abs_diff,
+    rel_tol,
+    strided_loop,
+    synthetic_panel,
+    triad_bound,
+)
 
 __all__ = [
     "DATA_NOTE",
@@ -50,124 +59,6 @@ __all__ = [
     "warm_kernels",
 ]
 
-DATA_NOTE = "synthetic random data: one-factor Gaussian returns panel, numpy default_rng(seed)"
-TIMING_NOTE = "best of {repeat} time.perf_counter runs; numba compiled beforehand (compile time excluded)"
-
-Array = npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class BenchResult:
-    """One kernel measured against its baseline (seconds are per full run over the panel)."""
-
-    kernel: str
-    n: int
-    t: int
-    window: int
-    seconds: float
-    baseline: str
-    baseline_seconds: float
-    baseline_note: str
-    bound: str | None
-    bound_seconds: float | None
-    max_abs_diff: float
-    tolerance: float
-
-    @property
-    def speedup(self) -> float:
-        """``baseline_seconds / seconds``."""
-        return self.baseline_seconds / self.seconds if self.seconds > 0 else math.inf
-
-    @property
-    def kernel_over_bound(self) -> float | None:
-        """``seconds / bound_seconds`` (1.0 would be at the bound), or None without a bound."""
-        if self.bound_seconds is None or self.bound_seconds <= 0:
-            return None
-        return self.seconds / self.bound_seconds
-
-    @property
-    def matched(self) -> bool:
-        """Whether the kernel agreed with its baseline within ``tolerance``."""
-        return bool(self.max_abs_diff <= self.tolerance)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The fields plus ``speedup``, ``kernel_over_bound`` and ``matched`` (JSON-ready)."""
-        doc = asdict(self)
-        doc["speedup"] = self.speedup
-        doc["kernel_over_bound"] = self.kernel_over_bound
-        doc["matched"] = self.matched
-        return doc
-
-
-@dataclass(frozen=True)
-class Sizes:
-    """The sizes one bench run uses."""
-
-    t: int
-    window: int
-    moments_n: tuple[int, ...]
-    panel_n: int
-
-    @classmethod
-    def full(cls) -> Sizes:
-        """T=10,000, W=250; rolling moments at N=500 and N=3000, panel kernels at N=100."""
-        return cls(t=10_000, window=250, moments_n=(500, 3000), panel_n=100)
-
-    @classmethod
-    def quick(cls) -> Sizes:
-        """T=600, W=100; N <= 20 (the CI smoke run)."""
-        return cls(t=600, window=100, moments_n=(5, 20), panel_n=20)
-
-
-def synthetic_panel(t: int, n: int, seed: int = 0) -> Array:
-    """A SYNTHETIC returns panel: ``0.01 * (0.6 * f_t + 0.8 * e_ti)``, standard normal f and e.
-
-    Parameters
-    ----------
-    t, n : int
-        Rows and columns.
-    seed : int, default 0
-        Seed of :func:`numpy.random.default_rng`.
-
-    Returns
-    -------
-    ndarray, shape (t, n), C-contiguous float64
-        Pairwise correlation 0.36 in expectation, so the correlation and
-        absorption kernels see a real common factor.
-    """
-    rng = np.random.default_rng(seed)
-    f = rng.standard_normal((t, 1))
-    e = rng.standard_normal((t, n))
-    return np.ascontiguousarray(0.01 * (0.6 * f + 0.8 * e))
-
-
-def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
-    """Best (smallest) wall time of ``repeat`` calls of ``fn``, by :func:`time.perf_counter`."""
-    best = math.inf
-    for _ in range(max(1, repeat)):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
-def _max_abs_diff(a: npt.ArrayLike, b: npt.ArrayLike) -> float:
-    """Largest |a - b| where both are finite; inf if they disagree on where NaN is."""
-    x = np.asarray(a, dtype=np.float64)
-    y = np.asarray(b, dtype=np.float64)
-    if x.shape != y.shape or not np.array_equal(np.isnan(x), np.isnan(y)):
-        return math.inf
-    both = np.isfinite(x) & np.isfinite(y)
-    if not both.any():
-        return math.inf
-    return float(np.max(np.abs(x[both] - y[both])))
-
-
-def _tol(rtol: float, ref: npt.ArrayLike) -> float:
-    r = np.asarray(ref, dtype=np.float64)
-    scale = float(np.nanmax(np.abs(r))) if np.isfinite(r).any() else 1.0
-    return rtol * max(scale, 1e-300)
-
 
 def warm_kernels() -> None:
     """Run every benchmarked kernel once on a tiny input so numba compiles outside the timings."""
@@ -177,28 +68,6 @@ def warm_kernels() -> None:
     kernels.rolling_avg_corr(x, 10)
     kernels.absorption_ratio(x, 10)
     kernels.turbulence(x, 10)
-
-
-def _triad_bound(size: int, streams: int, repeat: int) -> tuple[float, str]:
-    """Seconds to move ``streams`` float64 arrays of ``size``, from a timed numpy triad."""
-    b = np.full(size, 1.0)
-    c = np.full(size, 2.0)
-    a = np.empty(size)
-    s = 1.5
-
-    def triad() -> None:
-        np.multiply(c, s, out=a)
-        np.add(a, b, out=a)
-
-    triad()
-    secs = best_of(triad, repeat)
-    # numpy does the triad in two passes: read c, write a, read a, read b, write a = 5 array streams.
-    bound = secs * streams / 5.0
-    note = (
-        f"memory bandwidth: numpy triad a=b+s*c on {size:,} float64 took {secs:.3g} s "
-        f"(2 passes = 5 array streams), scaled to the {streams} streams the kernel must move"
-    )
-    return bound, note
 
 
 def bench_rolling_moments(x: Array, window: int, repeat: int = 3) -> BenchResult:
@@ -213,8 +82,8 @@ def bench_rolling_moments(x: Array, window: int, repeat: int = 3) -> BenchResult
     rolled = frame.rolling(window)
     ref_mean = rolled.mean().to_numpy()
     ref_std = rolled.std().to_numpy()
-    diff = max(_max_abs_diff(mean, ref_mean), _max_abs_diff(std, ref_std))
-    tol = 1e-9 * max(_tol(1.0, ref_mean), _tol(1.0, ref_std))
+    diff = max(max_abs_diff(mean, ref_mean), max_abs_diff(std, ref_std))
+    tol = 1e-9 * max(rel_tol(1.0, ref_mean), rel_tol(1.0, ref_std))
     secs = best_of(lambda: kernels.rolling_mean_std(x, window), repeat)
 
     def base() -> None:
@@ -223,7 +92,7 @@ def bench_rolling_moments(x: Array, window: int, repeat: int = 3) -> BenchResult
         r.std()
 
     base_secs = best_of(base, repeat)
-    bound, bound_note = _triad_bound(x.size, 3, repeat)
+    bound, bound_note = triad_bound(x.size, 3, repeat)
     return BenchResult(
         "rolling_mean_std", n, t, window, secs, "pandas rolling().mean() + .std()", base_secs,
         "measured", bound_note, bound, diff, tol,
@@ -235,7 +104,7 @@ def bench_rolling_corr(x: Array, y: Array, window: int, repeat: int = 3) -> Benc
     sx, sy = pd.Series(x), pd.Series(y)
     got = kernels.rolling_corr(x, y, window)
     ref = sx.rolling(window).corr(sy).to_numpy()
-    diff = _max_abs_diff(got, ref)
+    diff = max_abs_diff(got, ref)
     secs = best_of(lambda: kernels.rolling_corr(x, y, window), repeat)
     base_secs = best_of(lambda: sx.rolling(window).corr(sy), repeat)
     return BenchResult(
@@ -270,16 +139,17 @@ def bench_avg_corr(x: Array, window: int, repeat: int = 3, budget: float = 20.0)
     estimate = t1 + slope * (t - l1)
     if estimate * repeat <= budget or l2 >= t:
         ref = _pandas_avg_corr(x, window)
-        diff = _max_abs_diff(got, ref)
+        diff = max_abs_diff(got, ref)
         base_secs = best_of(lambda: _pandas_avg_corr(x, window), repeat)
         note = "measured"
     else:
         ref = _pandas_avg_corr(x[:l2], window)
-        diff = _max_abs_diff(got[:l2], ref)
+        diff = max_abs_diff(got[:l2], ref)
         t1 = best_of(lambda: _pandas_avg_corr(x[:l1], window), repeat)
         t2 = best_of(lambda: _pandas_avg_corr(x[:l2], window), repeat)
-        slope = (t2 - t1) / (l2 - l1)
-        base_secs = t1 + slope * (t - l1)
+        # noise can make t2 < t1; pandas' cost never falls with more rows
+        slope = max(0.0, (t2 - t1) / (l2 - l1))
+        base_secs = max(t1, t2) + slope * (t - l2)
         note = (
             f"EXTRAPOLATED: pandas timed on the first {l1:,} and {l2:,} rows "
             f"({t1:.3f} s, {t2:.3f} s) and extended linearly to {t:,} rows; checked on {l2:,} rows"
@@ -288,38 +158,6 @@ def bench_avg_corr(x: Array, window: int, repeat: int = 3, budget: float = 20.0)
         "rolling_avg_corr", n, t, window, secs, "pandas rolling().corr() all pairs, off-diagonal mean",
         base_secs, note, None, None, diff, 1e-9,
     )  # fmt: skip
-
-
-def _strided_loop(
-    one: Callable[[int], float], ends: npt.NDArray[np.int64], repeat: int, budget: float
-) -> tuple[Array, npt.NDArray[np.int64], float, str]:
-    """Run ``one(end)`` per window; time all windows or every k-th one if all would exceed ``budget``."""
-    probe = ends[:: max(1, ends.size // 20)][:20]
-    t0 = time.perf_counter()
-    for e in probe.tolist():
-        one(e)
-    per = (time.perf_counter() - t0) / max(probe.size, 1)
-    k = (
-        max(1, math.ceil(per * ends.size * repeat / (budget / 3.0)))
-        if per * ends.size * repeat > budget
-        else 1
-    )
-    sub = ends[::k]
-    vals = np.empty(sub.size)
-
-    def loop() -> None:
-        for i, e in enumerate(sub.tolist()):
-            vals[i] = one(e)
-
-    secs = best_of(loop, repeat) * (ends.size / sub.size)
-    if k == 1:
-        note = "measured"
-    else:
-        note = (
-            f"EXTRAPOLATED: loop timed on every {k}th window ({sub.size:,} of {ends.size:,}) "
-            f"and scaled by {ends.size / sub.size:.2f}; checked on those windows"
-        )
-    return vals, sub, secs, note
 
 
 def bench_absorption_ratio(x: Array, window: int, repeat: int = 3, budget: float = 20.0) -> BenchResult:
@@ -338,8 +176,8 @@ def bench_absorption_ratio(x: Array, window: int, repeat: int = 3, budget: float
         return float(ev[-k:].sum() / ev.sum())
 
     ends = np.arange(window - 1, t, dtype=np.int64)
-    vals, sub, base_secs, note = _strided_loop(one, ends, repeat, budget)
-    diff = _max_abs_diff(got[sub], vals)
+    vals, sub, base_secs, note = strided_loop(one, ends, repeat, budget)
+    diff = max_abs_diff(got[sub], vals)
     sym = np.cov(x[:window].T)
     calls = ends.size
 
@@ -371,11 +209,11 @@ def bench_turbulence(x: Array, window: int, repeat: int = 3, budget: float = 20.
         return float(dev @ np.linalg.inv(cov) @ dev)
 
     ends = np.arange(window, t, dtype=np.int64)
-    vals, sub, base_secs, note = _strided_loop(one, ends, repeat, budget)
-    diff = _max_abs_diff(got[sub], vals)
+    vals, sub, base_secs, note = strided_loop(one, ends, repeat, budget)
+    diff = max_abs_diff(got[sub], vals)
     return BenchResult(
         "turbulence", n, t, window, secs, "loop: np.cov + np.linalg.inv per row", base_secs, note,
-        None, None, diff, _tol(1e-8, vals),
+        None, None, diff, rel_tol(1e-8, vals),
     )  # fmt: skip
 
 
