@@ -9,7 +9,9 @@ Every function loops over windows and recomputes from scratch:
 * the panel kernels call ``np.corrcoef`` / ``np.cov`` / ``np.linalg.eigvalsh``
   / ``np.linalg.solve`` on each window's complete, non-constant columns.
 
-Constancy is decided exactly (``max == min``), not from a computed variance.
+Constancy is decided from the raw values, not from a computed variance: for the
+correlations exactly (``max == min``); for the moments by the kernels' flat rule,
+``max - min <= 4 * eps * max(|min|, |max|)`` (values equal up to rounding).
 """
 
 from __future__ import annotations
@@ -24,6 +26,15 @@ F64 = npt.NDArray[np.float64]
 
 def _window(t: int, w: int) -> slice:
     return slice(max(0, t - w + 1), t + 1)
+
+
+FLAT_TOL = 4.0 * float(np.finfo(np.float64).eps)
+
+
+def is_flat(v: list[float]) -> bool:
+    """The moments' flat rule: the valid values differ only by rounding."""
+    lo, hi = min(v), max(v)
+    return hi - lo <= FLAT_TOL * max(abs(lo), abs(hi))
 
 
 def exact_mean_m2(v: list[float]) -> tuple[float, float]:
@@ -53,11 +64,10 @@ def _moments_1d(x: F64, w: int | None, min_obs: int, ddof: int) -> tuple[F64, F6
         if n < min_obs or n == 0:
             continue
         mu, m2 = exact_mean_m2(v)
-        flat = max(v) == min(v)
-        mean[t] = v[0] if flat else mu
+        mean[t] = v[0] if max(v) == min(v) else mu
         if n - ddof <= 0:
             continue
-        std[t] = 0.0 if flat else math.sqrt(m2 / (n - ddof))
+        std[t] = 0.0 if is_flat(v) else math.sqrt(m2 / (n - ddof))
         if std[t] > 0 and not np.isnan(x[t]):
             z[t] = exact_dev(float(x[t]), v) / std[t]
     return mean, std, z

@@ -10,7 +10,8 @@ from row ``t-window+1`` plus the *prefix* of block ``k`` up to ``t``.
   its own values (the suffix of block ``k-1``: the block's last valid value;
   the prefix of block ``k``: its first valid value), so deviations are
   bounded by the window's range and a price level of 1e6 or a yield of
-  4.00 moving by 1bp loses no digits to the offset.
+  4.00 moving by 1bp loses no digits to the offset. An empty prefix borrows
+  the suffix's anchor, so a merge with an empty part is exact.
 * Suffix aggregates of block ``k-1`` (count, mean, M2 = sum of squared
   deviations from the mean) are built backwards and prefix aggregates of
   block ``k`` forwards, both by Welford's update, which only *adds*
@@ -19,13 +20,27 @@ from row ``t-window+1`` plus the *prefix* of block ``k`` up to ``t``.
 * The two parts are merged with Chan's formula
   ``M2 = M2_a + M2_b + delta**2 * n_a * n_b / n``: a sum of non-negative
   terms, so there is no cancellation.
-* The exact minimum and maximum of the raw values are carried along; a
-  window whose valid values are all identical gets a standard deviation of
-  exactly ``0.0``.
+* The exact minimum and maximum of the raw values are carried along. A
+  window whose valid values differ only by rounding,
+  ``hi - lo <= FLAT_ULPS * eps * max(|lo|, |hi|)``, is **flat**: its
+  standard deviation is exactly ``0.0`` (and its z-score NaN). This covers
+  identical values and values that are equal in exact arithmetic but were
+  computed along different paths (two correlations of 0.5 one ulp apart).
+
+Layout and speed
+----------------
+The moment kernels work on the caller's ``(T, N)`` row-major panel
+directly (no transposes): each thread takes a range of columns and walks it
+in tiles of ``TILE`` adjacent columns; the inner loops run over the
+contiguous columns of one row with NaN handled by selects (no branches),
+so LLVM vectorises them. The per-tile scratch (suffix aggregates of one
+block) is allocated once per call and stays in L2.
 
 Everything is causal and truncation-invariant: the output at ``t`` is a
 function of rows ``<= t`` only and is bit-identical whether or not later
-rows exist.
+rows exist. ``error_model="numpy"`` makes a division by zero give inf/NaN
+(masked afterwards) instead of a Python exception, which would block
+vectorisation.
 """
 
 from __future__ import annotations
@@ -34,6 +49,358 @@ import numpy as np
 from numba import njit
 
 _INF = np.inf
+
+# Valid values within this many units of double-precision epsilon (relative to the larger magnitude)
+# of each other are "equal up to rounding": the window is flat.
+FLAT_ULPS = 4.0
+_FLAT_TOL = FLAT_ULPS * float(np.finfo(np.float64).eps)
+
+# Columns per tile: the suffix scratch is 5 * (window + 1) * TILE doubles (320 KB at W=250), in L2.
+TILE = 32
+
+
+@njit(cache=True, inline="always")
+def _welford(v, c, n, m, q, r):  # type: ignore[no-untyped-def]
+    """Add ``v`` (NaN: skip) to (count ``n``, mean ``m``, M2 ``q``) of deviations from anchor ``c``.
+
+    ``r`` is ``1 / (n + 1)``. Branch-free: the update is computed and then
+    selected, so loops over columns vectorise.
+    """
+    ok = v == v
+    d = v - c
+    u = d - m
+    m1 = m + u * r
+    q1 = q + u * (d - m1)
+    return (n + 1.0 if ok else n), (m1 if ok else m), (q1 if ok else q)
+
+
+@njit(cache=True, inline="always")
+def _merge(na, ma, qa, pn, pm, pq, dc, rn):  # type: ignore[no-untyped-def]
+    """Chan's merge of part a (anchor ``ca``) into part p (anchor ``cb``), ``dc = cb - ca``.
+
+    ``rn`` is ``1 / max(na + pn, 1)``. Returns (n, m, q) in anchor ``cb``.
+    Exact when either part is empty (then ``fa`` or ``pn * fa`` is 0; an
+    empty prefix has ``cb == ca``).
+    """
+    fa = na * rn
+    delta = dc + (pm - ma)
+    m = pm - delta * fa
+    q = (qa + pq) + (delta * (pn * fa)) * delta
+    return na + pn, m, q
+
+
+@njit(cache=True, inline="always")
+def _mean_std(n, m, q, lo, hi, c, fmo, fdd, rd):  # type: ignore[no-untyped-def]
+    """(mean, std) from merged aggregates in anchor ``c``, ``rd = 1 / (n - ddof)``; NaN per the policy."""
+    enough = n >= fmo
+    alo = abs(lo)
+    ahi = abs(hi)
+    flat = (hi - lo) <= _FLAT_TOL * (ahi if ahi > alo else alo)
+    sd = 0.0 if flat else np.sqrt((q if q > 0.0 else 0.0) * rd)
+    mean = (c + m) if enough else np.nan
+    std = sd if (enough & (n > fdd)) else np.nan
+    return mean, std
+
+
+@njit(cache=True, inline="always")
+def _fwd_elem(fast, v, pn, pm, pq, plo, phi, cb, ca, na, sm, sq, slo, shi, rp, rn, rd, fmo, fdd):  # type: ignore[no-untyped-def]
+    """One column of one forward row: add ``v`` to the prefix, merge with the other part, finish.
+
+    Scalars only (array arguments would cost an atomic reference count per
+    call). ``fast`` (a constant at each call site): no NaN in the window, so
+    the reciprocals ``rp, rn, rd`` of the counts are the row's scalars;
+    otherwise they are divided out per column. Both give bit-identical results.
+    """
+    c = v if ((pn == 0.0) & (v == v)) else cb
+    r1 = rp if fast else 1.0 / (pn + 1.0)
+    pn, pm, pq = _welford(v, c, pn, pm, pq, r1)
+    plo = v if v < plo else plo
+    phi = v if v > phi else phi
+    if fast:
+        r2 = rn
+    else:
+        nn = na + pn
+        r2 = 1.0 / (nn if nn > 1.0 else 1.0)
+    n, m, q = _merge(na, sm, sq, pn, pm, pq, c - ca, r2)
+    lo = slo if slo < plo else plo
+    hi = shi if shi > phi else phi
+    r3 = rd if fast else 1.0 / (n - fdd)
+    mean, std = _mean_std(n, m, q, lo, hi, c, fmo, fdd, r3)
+    return pn, pm, pq, plo, phi, c, m, mean, std
+
+
+@njit(cache=True, inline="always")
+def _bwd_elem(fast, v, n0, m0, q0, lo0, hi0, ca, rb):  # type: ignore[no-untyped-def]
+    """One column of one backward row: add ``v`` to the suffix (anchored at its first valid value)."""
+    c = v if ((n0 == 0.0) & (v == v)) else ca
+    r1 = rb if fast else 1.0 / (n0 + 1.0)
+    n1, m1, q1 = _welford(v, c, n0, m0, q0, r1)
+    return c, n1, m1, q1, (v if v < lo0 else lo0), (v if v > hi0 else hi0)
+
+
+# Per-tile state in one flat scratch array (a single base pointer keeps LLVM's run-time alias checks
+# few): prefix fields, the anchors and the running max |x|, TILE doubles each. Indices are unsigned:
+# numba wraps negative signed indices with a select, which turns vector loads into gathers.
+_U = np.uint64
+_STATE = tuple(np.uint64(f * TILE) for f in range(13))
+_PN, _PM, _PQ, _PLO, _PHI, _CA, _CB, _BIG, _SN, _SM, _SQ, _SLO, _SHI = _STATE
+_NSTATE = 13
+_T = np.uint64(TILE)
+# An aggregate (suffix at one index, or the history) is 5 fields x TILE columns: n, m, q, lo, hi at
+# compile-time offsets, so LLVM sees constant distances between them.
+_F1, _F2, _F3, _F4 = (np.uint64(f * TILE) for f in range(1, 5))
+_ROW = np.uint64(5 * TILE)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _forward_block(  # type: ignore[no-untyped-def]
+    x, b0, stop, a, bw, st, agg, step, weff, fmo, fdd, want_z, out_a, out_b, rowbad, last_nan
+):
+    """Forward pass over rows ``b0 .. stop-1`` of one tile; returns the last row with a NaN.
+
+    The other part of row ``t``'s window is at ``agg[(t + 1 - b0) * step + f * TILE + j]`` (field f:
+    n, m, q, lo, hi): the previous block's suffix (rolling, ``step = 5 * TILE``) or the history
+    (expanding, ``step = 0``). ``weff`` is the window (rolling) or more than the rows (expanding).
+    Called once per block, so its array arguments' reference counting is amortised.
+    """
+    for j in range(bw):
+        st[_PN + j] = 0.0
+        st[_PM + j] = 0.0
+        st[_PQ + j] = 0.0
+        st[_PLO + j] = _INF
+        st[_PHI + j] = -_INF
+        st[_CB + j] = st[_CA + j]  # the prefix borrows the other part's anchor until its first value
+    for t in range(b0, stop):
+        # NaN count and running max |x| of the row (integer sum and max: both vectorise)
+        bad = 0
+        for j in range(bw):
+            v = x[t, a + j]
+            bad += v != v
+            av = abs(v)
+            big = st[_BIG + j]
+            st[_BIG + j] = av if av > big else big
+        rowbad[t - b0] = bad
+        if bad:
+            last_nan = t
+        nfull = min(t + 1, weff)  # every column's count when the window has no NaN
+        fast = last_nan < t + 1 - nfull
+        rp = 1.0 / (t - b0 + 1.0)
+        rn = 1.0 / nfull
+        rd = 1.0 / (nfull - fdd)
+        ia = _U(t + 1 - b0) * step
+        if want_z and fast:
+            for j in range(bw):
+                v = x[t, a + j]
+                i = ia + j
+                pn, pm, pq, plo, phi, c, m, mean, std = _fwd_elem(
+                    True, v, st[_PN + j], st[_PM + j], st[_PQ + j], st[_PLO + j], st[_PHI + j], st[_CB + j],
+                    st[_CA + j], agg[i], agg[_F1 + i], agg[_F2 + i], agg[_F3 + i], agg[_F4 + i], rp, rn, rd,
+                    fmo, fdd)  # fmt: skip
+                st[_PN + j] = pn
+                st[_PM + j] = pm
+                st[_PQ + j] = pq
+                st[_PLO + j] = plo
+                st[_PHI + j] = phi
+                st[_CB + j] = c
+                out_a[t, a + j] = ((v - c) - m) / std if std > 0.0 else np.nan
+        elif want_z:
+            for j in range(bw):
+                v = x[t, a + j]
+                i = ia + j
+                pn, pm, pq, plo, phi, c, m, mean, std = _fwd_elem(
+                    False, v, st[_PN + j], st[_PM + j], st[_PQ + j], st[_PLO + j], st[_PHI + j], st[_CB + j],
+                    st[_CA + j], agg[i], agg[_F1 + i], agg[_F2 + i], agg[_F3 + i], agg[_F4 + i], rp, rn, rd,
+                    fmo, fdd)  # fmt: skip
+                st[_PN + j] = pn
+                st[_PM + j] = pm
+                st[_PQ + j] = pq
+                st[_PLO + j] = plo
+                st[_PHI + j] = phi
+                st[_CB + j] = c
+                out_a[t, a + j] = ((v - c) - m) / std if std > 0.0 else np.nan
+        elif fast:
+            for j in range(bw):
+                v = x[t, a + j]
+                i = ia + j
+                pn, pm, pq, plo, phi, c, m, mean, std = _fwd_elem(
+                    True, v, st[_PN + j], st[_PM + j], st[_PQ + j], st[_PLO + j], st[_PHI + j], st[_CB + j],
+                    st[_CA + j], agg[i], agg[_F1 + i], agg[_F2 + i], agg[_F3 + i], agg[_F4 + i], rp, rn, rd,
+                    fmo, fdd)  # fmt: skip
+                st[_PN + j] = pn
+                st[_PM + j] = pm
+                st[_PQ + j] = pq
+                st[_PLO + j] = plo
+                st[_PHI + j] = phi
+                st[_CB + j] = c
+                out_a[t, a + j] = mean
+                out_b[t, a + j] = std
+        else:
+            for j in range(bw):
+                v = x[t, a + j]
+                i = ia + j
+                pn, pm, pq, plo, phi, c, m, mean, std = _fwd_elem(
+                    False, v, st[_PN + j], st[_PM + j], st[_PQ + j], st[_PLO + j], st[_PHI + j], st[_CB + j],
+                    st[_CA + j], agg[i], agg[_F1 + i], agg[_F2 + i], agg[_F3 + i], agg[_F4 + i], rp, rn, rd,
+                    fmo, fdd)  # fmt: skip
+                st[_PN + j] = pn
+                st[_PM + j] = pm
+                st[_PQ + j] = pq
+                st[_PLO + j] = plo
+                st[_PHI + j] = phi
+                st[_CB + j] = c
+                out_a[t, a + j] = mean
+                out_b[t, a + j] = std
+    return last_nan
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _backward_block(x, b0, w, a, bw, st, sfx, rowbad):  # type: ignore[no-untyped-def]
+    """Suffix aggregates of block ``b0 .. b0+w-1`` (for the next block), built from its last row back."""
+    # the running suffix (at index ii + 1) is carried in ``st``; ``sfx`` is only written, which keeps
+    # the loop free of load-after-store questions LLVM's vectoriser would not answer
+    for j in range(bw):
+        st[_SN + j] = 0.0
+        st[_SM + j] = 0.0
+        st[_SQ + j] = 0.0
+        st[_SLO + j] = _INF
+        st[_SHI + j] = -_INF
+    clean = True
+    for back in range(w):
+        ii = w - 1 - back
+        clean = clean & (rowbad[ii] == 0)
+        rb = 1.0 / (back + 1.0)
+        i1 = _U(ii) * _ROW
+        r = b0 + ii
+        if clean:
+            for j in range(bw):
+                v = x[r, a + j]
+                c, n1, m1, q1, lo1, hi1 = _bwd_elem(
+                    True, v, st[_SN + j], st[_SM + j], st[_SQ + j], st[_SLO + j], st[_SHI + j],
+                    st[_CA + j], rb)  # fmt: skip
+                st[_CA + j] = c
+                st[_SN + j] = n1
+                st[_SM + j] = m1
+                st[_SQ + j] = q1
+                st[_SLO + j] = lo1
+                st[_SHI + j] = hi1
+                i = i1 + j
+                sfx[i] = n1
+                sfx[_F1 + i] = m1
+                sfx[_F2 + i] = q1
+                sfx[_F3 + i] = lo1
+                sfx[_F4 + i] = hi1
+        else:
+            for j in range(bw):
+                v = x[r, a + j]
+                c, n1, m1, q1, lo1, hi1 = _bwd_elem(
+                    False, v, st[_SN + j], st[_SM + j], st[_SQ + j], st[_SLO + j], st[_SHI + j],
+                    st[_CA + j], rb)  # fmt: skip
+                st[_CA + j] = c
+                st[_SN + j] = n1
+                st[_SM + j] = m1
+                st[_SQ + j] = q1
+                st[_SLO + j] = lo1
+                st[_SHI + j] = hi1
+                i = i1 + j
+                sfx[i] = n1
+                sfx[_F1 + i] = m1
+                sfx[_F2 + i] = q1
+                sfx[_F3 + i] = lo1
+                sfx[_F4 + i] = hi1
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def rolling_moments(x, w, min_obs, ddof, want_z, out_a, out_b, amax, c0, c1):  # type: ignore[no-untyped-def]
+    """Rolling moments of columns ``c0 .. c1-1`` of the ``(T, N)`` panel ``x``.
+
+    ``want_z`` false: mean into ``out_a``, std into ``out_b``; true: the
+    z-score into ``out_a`` (``out_b`` untouched). ``amax[j]`` receives the
+    largest ``|x|`` of column ``j`` (inf flags an infinite input).
+    """
+    n_rows = x.shape[0]
+    nblk = (n_rows + w - 1) // w
+    fmo = float(min_obs)
+    fdd = float(ddof)
+    # suffix at index i: field f of column j at i * 5 * TILE + f * TILE + j
+    sfx = np.empty(5 * (w + 1) * TILE)
+    st = np.empty(_NSTATE * TILE)
+    rowbad = np.zeros(w, np.int64)  # NaN count per row of the current block (this tile)
+    for a0 in range(c0, c1, TILE):
+        a = _U(a0)
+        bw = _U(min(TILE, c1 - a0))
+        # block 0 has no previous block: every suffix is empty
+        for i0 in range(_U(w + 1)):
+            for j in range(_T):
+                i = i0 * _ROW + j
+                sfx[i] = 0.0
+                sfx[_F1 + i] = 0.0
+                sfx[_F2 + i] = 0.0
+                sfx[_F3 + i] = _INF
+                sfx[_F4 + i] = -_INF
+        for j in range(bw):
+            st[_CA + j] = 0.0
+            st[_BIG + j] = 0.0
+        last_nan = -1  # last row with a NaN in this tile
+        for k in range(nblk):
+            b0 = k * w
+            stop = min(b0 + w, n_rows)
+            last_nan = _forward_block(x, b0, stop, a, bw, st, sfx, _ROW, w, fmo, fdd, want_z, out_a,
+                                      out_b, rowbad, last_nan)
+            if stop - b0 == w and k + 1 < nblk:
+                _backward_block(x, b0, w, a, bw, st, sfx, rowbad)
+        for j in range(bw):
+            amax[a + j] = st[_BIG + j]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def expanding_moments(x, blk, min_obs, ddof, want_z, out_a, out_b, amax, c0, c1):  # type: ignore[no-untyped-def]
+    """Expanding moments of columns ``c0 .. c1-1`` of the ``(T, N)`` panel ``x`` (outputs as rolling).
+
+    The history is cut into blocks of ``blk`` rows: the aggregate of all
+    complete blocks (anchored in a value of the latest one) is merged with
+    the current block's prefix, so no deviation is taken from a far-away
+    anchor.
+    """
+    n_rows = x.shape[0]
+    nblk = (n_rows + blk - 1) // blk
+    fmo = float(min_obs)
+    fdd = float(ddof)
+    hist = np.empty(5 * TILE)  # history aggregate: field f of column j at f * TILE + j
+    st = np.empty(_NSTATE * TILE)
+    rowbad = np.zeros(blk, np.int64)
+    for a0 in range(c0, c1, TILE):
+        a = _U(a0)
+        bw = _U(min(TILE, c1 - a0))
+        for j in range(bw):
+            hist[j] = 0.0
+            hist[_F1 + j] = 0.0
+            hist[_F2 + j] = 0.0
+            hist[_F3 + j] = _INF
+            hist[_F4 + j] = -_INF
+            st[_CA + j] = 0.0
+            st[_BIG + j] = 0.0
+        last_nan = -1
+        for k in range(nblk):
+            b0 = k * blk
+            stop = min(b0 + blk, n_rows)
+            last_nan = _forward_block(x, b0, stop, a, bw, st, hist, _U(0), n_rows + 1, fmo, fdd, want_z,
+                                      out_a, out_b, rowbad, last_nan)
+            # fold the block into the history, re-expressed in the block's anchor
+            for j in range(bw):
+                nn = hist[j] + st[_PN + j]
+                n, m, q = _merge(hist[j], hist[_F1 + j], hist[_F2 + j], st[_PN + j], st[_PM + j],
+                                 st[_PQ + j], st[_CB + j] - st[_CA + j], 1.0 / (nn if nn > 1.0 else 1.0))
+                hist[j] = n
+                hist[_F1 + j] = m
+                hist[_F2 + j] = q
+                hist[_F3 + j] = min(hist[_F3 + j], st[_PLO + j])
+                hist[_F4 + j] = max(hist[_F4 + j], st[_PHI + j])
+                st[_CA + j] = st[_CB + j]
+        for j in range(bw):
+            amax[a + j] = st[_BIG + j]
+
+
+# --- two-series rolling correlation (one series per row of an (N, T) array; unchanged) ---------
 
 
 @njit(cache=True)
@@ -66,188 +433,6 @@ def _block_anchors(x, y, blk):  # type: ignore[no-untyped-def]
                 ly[k] = y[r]
                 break
     return fx, fy, lx, ly
-
-
-@njit(cache=True)
-def _finish(n, m, q, lo, hi, c, xt, min_obs, ddof):  # type: ignore[no-untyped-def]
-    """(mean, std, z) from merged aggregates in anchor ``c``; NaN per the policy."""
-    mean = np.nan
-    std = np.nan
-    z = np.nan
-    if n >= min_obs and n >= 1:
-        flat = lo == hi
-        mean = lo if flat else c + m
-        if n - ddof > 0:
-            std = 0.0 if flat else np.sqrt(max(q, 0.0) / (n - ddof))
-            if std > 0.0 and not np.isnan(xt):
-                z = ((xt - c) - m) / std
-    return mean, std, z
-
-
-@njit(cache=True)
-def _rolling_moments_1d(x, w, min_obs, ddof, mean_out, std_out, z_out):  # type: ignore[no-untyped-def]
-    n_rows = x.shape[0]
-    nb = (n_rows + w - 1) // w
-    first, _, last, _ = _block_anchors(x, x, w)
-    # suffix aggregates of the previous block: index i <-> row b0 - w + i; index w is empty
-    s_n = np.zeros(w + 1, np.int64)
-    s_m = np.zeros(w + 1)
-    s_q = np.zeros(w + 1)
-    s_lo = np.full(w + 1, _INF)
-    s_hi = np.full(w + 1, -_INF)
-    for k in range(nb):
-        cb = first[k]
-        ca = last[k - 1] if k > 0 else 0.0
-        b0 = k * w
-        if k > 0:
-            for i in range(w - 1, -1, -1):
-                v = x[b0 - w + i]
-                if np.isnan(v):
-                    s_n[i] = s_n[i + 1]
-                    s_m[i] = s_m[i + 1]
-                    s_q[i] = s_q[i + 1]
-                    s_lo[i] = s_lo[i + 1]
-                    s_hi[i] = s_hi[i + 1]
-                else:
-                    cnt = s_n[i + 1] + 1
-                    d = v - ca
-                    u = d - s_m[i + 1]
-                    mm = s_m[i + 1] + u / cnt
-                    s_n[i] = cnt
-                    s_m[i] = mm
-                    s_q[i] = s_q[i + 1] + u * (d - mm)
-                    s_lo[i] = min(s_lo[i + 1], v)
-                    s_hi[i] = max(s_hi[i + 1], v)
-        pn = 0
-        pm = 0.0
-        pq = 0.0
-        plo = _INF
-        phi = -_INF
-        stop = min(b0 + w, n_rows)
-        for t in range(b0, stop):
-            v = x[t]
-            if not np.isnan(v):
-                pn += 1
-                d = v - cb
-                u = d - pm
-                pm += u / pn
-                pq += u * (d - pm)
-                plo = min(plo, v)
-                phi = max(phi, v)
-            i = t + 1 - b0
-            na = s_n[i] if k > 0 else 0
-            if na == 0:
-                n = pn
-                m = pm
-                q = pq
-                lo = plo
-                hi = phi
-                c = cb
-            elif pn == 0:
-                n = na
-                m = s_m[i]
-                q = s_q[i]
-                lo = s_lo[i]
-                hi = s_hi[i]
-                c = ca
-            else:
-                # Chan's merge, expressed in the prefix anchor cb
-                n = na + pn
-                delta = (cb - ca) + (pm - s_m[i])
-                m = pm - delta * (na / n)
-                q = s_q[i] + pq + delta * delta * (na * (pn / n))
-                lo = min(s_lo[i], plo)
-                hi = max(s_hi[i], phi)
-                c = cb
-            mu, sd, zz = _finish(n, m, q, lo, hi, c, v, min_obs, ddof)
-            mean_out[t] = mu
-            std_out[t] = sd
-            z_out[t] = zz
-
-
-@njit(cache=True, nogil=True)
-def rolling_moments(x, w, min_obs, ddof, mean_out, std_out, z_out, j0, j1):  # type: ignore[no-untyped-def]
-    """Rolling (mean, std, z) of rows ``j0 .. j1-1`` of ``x`` (shape (N, T)) into the outputs."""
-    for j in range(j0, j1):
-        _rolling_moments_1d(x[j], w, min_obs, ddof, mean_out[j], std_out[j], z_out[j])
-
-
-@njit(cache=True)
-def _expanding_moments_1d(x, blk, min_obs, ddof, mean_out, std_out, z_out):  # type: ignore[no-untyped-def]
-    n_rows = x.shape[0]
-    nb = (n_rows + blk - 1) // blk
-    first, _, _, _ = _block_anchors(x, x, blk)
-    # aggregate of all complete blocks so far, in anchor ca (a value of the data)
-    cn = 0
-    cm = 0.0
-    cq = 0.0
-    clo = _INF
-    chi = -_INF
-    ca = 0.0
-    for k in range(nb):
-        cb = first[k]
-        b0 = k * blk
-        pn = 0
-        pm = 0.0
-        pq = 0.0
-        plo = _INF
-        phi = -_INF
-        n = cn
-        m = cm
-        q = cq
-        lo = clo
-        hi = chi
-        c = ca
-        stop = min(b0 + blk, n_rows)
-        for t in range(b0, stop):
-            v = x[t]
-            if not np.isnan(v):
-                pn += 1
-                d = v - cb
-                u = d - pm
-                pm += u / pn
-                pq += u * (d - pm)
-                plo = min(plo, v)
-                phi = max(phi, v)
-            if pn == 0:
-                n = cn
-                m = cm
-                q = cq
-                lo = clo
-                hi = chi
-                c = ca
-            elif cn == 0:
-                n = pn
-                m = pm
-                q = pq
-                lo = plo
-                hi = phi
-                c = cb
-            else:
-                n = cn + pn
-                delta = (cb - ca) + (pm - cm)
-                m = pm - delta * (cn / n)
-                q = cq + pq + delta * delta * (cn * (pn / n))
-                lo = min(clo, plo)
-                hi = max(chi, phi)
-                c = cb
-            mu, sd, zz = _finish(n, m, q, lo, hi, c, v, min_obs, ddof)
-            mean_out[t] = mu
-            std_out[t] = sd
-            z_out[t] = zz
-        cn = n
-        cm = m
-        cq = q
-        clo = lo
-        chi = hi
-        ca = c
-
-
-@njit(cache=True, nogil=True)
-def expanding_moments(x, blk, min_obs, ddof, mean_out, std_out, z_out, j0, j1):  # type: ignore[no-untyped-def]
-    """Expanding (mean, std, z) of rows ``j0 .. j1-1`` of ``x`` (shape (N, T)) into the outputs."""
-    for j in range(j0, j1):
-        _expanding_moments_1d(x[j], blk, min_obs, ddof, mean_out[j], std_out[j], z_out[j])
 
 
 @njit(cache=True)

@@ -64,20 +64,24 @@ def _get_executor(workers: int) -> ThreadPoolExecutor:
         return _executor
 
 
-def run_chunks(fn: Callable[..., object], n: int, work: int, *args: object) -> None:
+def run_chunks(fn: Callable[..., object], n: int, work: int, *args: object, grain: int = 1) -> None:
     """Call ``fn(*args, lo, hi)`` over contiguous chunks covering ``range(n)``.
 
     ``work`` is a rough count of inner-loop steps for the whole range; the
     range is split over at most ``get_num_threads()`` threads, and not at
-    all when the work is small. The calling thread runs the first chunk.
+    all when the work is small. Chunk bounds are multiples of ``grain``
+    (e.g. a kernel's column tile) except the last. The calling thread runs
+    the first chunk.
     """
     if n <= 0:
         return
-    k = min(_num_threads, n, max(1, work // _MIN_WORK_PER_THREAD))
+    g = max(1, grain)
+    units = -(-n // g)
+    k = min(_num_threads, units, max(1, work // _MIN_WORK_PER_THREAD))
     if k <= 1:
         fn(*args, 0, n)
         return
-    bounds = [(i * n) // k for i in range(k + 1)]
+    bounds = [min(n, ((i * units) // k) * g) for i in range(k + 1)]
     pool = _get_executor(k - 1)
     futures = [pool.submit(fn, *args, bounds[i], bounds[i + 1]) for i in range(1, k)]
     try:
