@@ -50,6 +50,11 @@ class BenchResult:
     bound_seconds: float | None
     max_abs_diff: float
     tolerance: float
+    #: The issue's targets (see ``stormwatch.bench.TARGETS``): speedup at least, kernel/bound at most.
+    target_speedup: float | None = None
+    target_over_bound: float | None = None
+    #: Anything else a benchmark measured (e.g. peak memory), JSON-ready.
+    extra: dict[str, Any] | None = None
 
     @property
     def speedup(self) -> float:
@@ -68,12 +73,24 @@ class BenchResult:
         """Whether the kernel agreed with its baseline within ``tolerance``."""
         return bool(self.max_abs_diff <= self.tolerance)
 
+    @property
+    def meets_target(self) -> bool | None:
+        """Whether the declared targets are met (None when none is declared)."""
+        if self.target_speedup is None and self.target_over_bound is None:
+            return None
+        ok = self.target_speedup is None or self.speedup >= self.target_speedup
+        ratio = self.kernel_over_bound
+        if self.target_over_bound is not None:
+            ok = ok and ratio is not None and ratio <= self.target_over_bound
+        return ok
+
     def to_dict(self) -> dict[str, Any]:
-        """The fields plus ``speedup``, ``kernel_over_bound`` and ``matched`` (JSON-ready)."""
+        """The fields plus ``speedup``, ``kernel_over_bound``, ``matched``, ``meets_target`` (JSON-ready)."""
         doc = asdict(self)
         doc["speedup"] = self.speedup
         doc["kernel_over_bound"] = self.kernel_over_bound
         doc["matched"] = self.matched
+        doc["meets_target"] = self.meets_target
         return doc
 
 

@@ -11,7 +11,7 @@ import sys
 import traceback
 
 # Command modules register their commands on `app` when imported.
-from stormwatch.cli import _app, alerts, assess, bench, data, demo, evaluate, report, serve, watch  # noqa: F401
+from stormwatch.cli import _app, alerts, assess, bench, data, demo, evaluate, report, research, serve, watch  # noqa: F401
 from stormwatch.cli._app import app, err
 from stormwatch.errors import StormwatchError
 
