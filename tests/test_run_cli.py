@@ -104,3 +104,30 @@ def test_run_on_an_empty_store_says_what_to_do(tmp_path: Path, capsys: pytest.Ca
     assert res.code == 1
     lines = [line for line in res.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "stormwatch import DIR" in lines[0] and "Traceback" not in res.stderr
+
+
+def test_run_steps_incrementally_from_the_sidecar_and_says_so(
+    imported_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run a few days after the last one is incremental, and prints what a full recompute prints."""
+    store = tmp_path / "store.duckdb"
+    shutil.copyfile(imported_store, store)
+    sidecar = tmp_path / "store.duckdb.carry.pkl"
+    args = ("run", "--offline", "--json", "-v", "--store", str(store))
+    first = run_cli(capsys, *args, "--as-of", "2019-12-20")
+    assert first.code == 0, first.stderr
+    assert "compute: full recompute (no carried state)" in first.stderr
+    assert sidecar.exists()
+    step = run_cli(capsys, *args)
+    assert step.code == 0, step.stderr
+    assert "compute: incremental, 7 new day(s)" in step.stderr
+    # The same day again from scratch: the sidecar is gone, so a full recompute.
+    sidecar.unlink()
+    full = run_cli(capsys, *args)
+    assert "compute: full recompute" in full.stderr
+    a, b = json.loads(step.stdout), json.loads(full.stdout)
+    assert a["as_of"] == b["as_of"] == "2019-12-31"
+    assert a["level"] == b["level"] and a["regime"] == b["regime"]
+    assert a["score"] == pytest.approx(b["score"], abs=1e-9)
+    assert [(s["id"], s["state"]) for s in a["signals"]] == [(s["id"], s["state"]) for s in b["signals"]]
+    assert a["changes"] == b["changes"]

@@ -18,7 +18,7 @@ from stormwatch.errors import StoreError
 from stormwatch.level import LevelResult, compute_level
 from stormwatch.panel import Panel, StaleDataWarning, load_panel
 from stormwatch.signals import SignalResult, SignalSpec, evaluate_all, registry
-from stormwatch.signals.regime import regime_labels
+from stormwatch.signals.regime import regime_from_result
 from stormwatch.store import Store
 
 __all__ = ["Assessment", "assess", "assess_panel", "required_ids"]
@@ -57,9 +57,13 @@ def required_ids(specs: Sequence[SignalSpec] | None = None) -> list[SeriesId]:
 
 def assess_panel(panel: Panel) -> Assessment:
     """Signals, level and regime on an already aligned panel (pure)."""
-    results = evaluate_all(panel.values)
+    return _assemble_assessment(panel, evaluate_all(panel.values))
+
+
+def _assemble_assessment(panel: Panel, results: Mapping[str, SignalResult]) -> Assessment:
     level = compute_level(results, pd.DatetimeIndex(panel.values.index))
-    regime = regime_labels(panel.values)
+    # The regime is the dollar-equity readout's label: read it, do not evaluate it twice.
+    regime = regime_from_result(results["dollar_equity_regime"])
     return Assessment(panel=panel, results=results, level=level, regime=regime)
 
 

@@ -34,6 +34,22 @@ def _assess(ctx: Ctx, as_of: pd.Timestamp | None) -> Any:
         return assess(st, ctx.catalog, as_of=as_of)
 
 
+def _assess_daily(ctx: Ctx, as_of: pd.Timestamp | None, verbose: bool) -> Any:
+    """The daily run: incremental from the carried state beside the store when it is valid."""
+    from stormwatch.incremental import assess_incremental, sidecar_path
+
+    path = ctx.settings.store.path
+    with Store.open(path, read_only=True) as st:
+        assessment, _, info = assess_incremental(st, ctx.catalog, as_of=as_of, state_path=sidecar_path(path))
+    if verbose:
+        if info.mode == "incremental":
+            extra = f"; recomputed in full: {', '.join(info.full_signals)}" if info.full_signals else ""
+            err.print(f"compute: incremental, {info.new_days} new day(s){extra}")
+        else:
+            err.print(f"compute: full recompute ({info.reason})")
+    return assessment
+
+
 @app.command("run")
 def run_cmd(
     offline: Annotated[bool, typer.Option("--offline", help="Use only the store; fetch nothing.")] = False,
@@ -56,7 +72,7 @@ def run_cmd(
             f"{report.count('stale')} stale, {len(failed)} failed"
             + (" (`stormwatch status` shows why)" if failed else "")
         )
-    assessment = _assess(ctx, day)
+    assessment = _assess_daily(ctx, day, verbose)
     if as_json:
         sys.stdout.write(json.dumps(summary_dict(assessment), indent=1, default=str) + "\n")
     else:

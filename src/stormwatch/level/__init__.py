@@ -9,6 +9,7 @@ from stormwatch.level.engine import (
     apply_hysteresis,
     compute_level,
     daily_changes,
+    extend_level,
     raw_stage,
     storm_score,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "apply_hysteresis",
     "compute_level",
     "daily_changes",
+    "extend_level",
     "raw_stage",
     "storm_score",
 ]

@@ -22,6 +22,7 @@ __all__ = [
     "apply_hysteresis",
     "compute_level",
     "daily_changes",
+    "extend_level",
     "raw_stage",
     "storm_score",
 ]
@@ -137,7 +138,9 @@ def raw_stage(
     return pd.Series(raw, index=index, name="raw_stage")
 
 
-def apply_hysteresis(raw: pd.Series, *, up_days: int, down_days: int) -> pd.Series:
+def apply_hysteresis(
+    raw: pd.Series, *, up_days: int, down_days: int, prior: pd.DataFrame | None = None
+) -> pd.Series:
     """Step the level up when a higher raw stage held ``up_days`` days; down after ``down_days``.
 
     .. math::
@@ -147,13 +150,26 @@ def apply_hysteresis(raw: pd.Series, *, up_days: int, down_days: int) -> pd.Seri
           \\max_{s \\in (t-d, t]} R_s & \\text{if that is } < L_{t-1} \\\\
           L_{t-1} & \\text{otherwise}
         \\end{cases}
+
+    ``prior`` (the earlier days' ``raw_stage`` and ``level`` columns) carries
+    the state when only the days after it are stepped (incremental run): the
+    result equals the tail of a run on the whole history.
     """
     if up_days < 1 or down_days < 1:
         raise ValueError("up_days and down_days must be >= 1; use 1 for no hysteresis")
-    r = raw.to_numpy(dtype=np.int64)
-    out = np.zeros(len(r), dtype=np.int64)
     level = 0
-    for t in range(len(r)):
+    start = 0
+    r = raw.to_numpy(dtype=np.int64)
+    if prior is not None and len(prior):
+        # Only the last max(up, down) raw stages matter, and the row count (warm-up rule).
+        start = len(prior)
+        keep = max(up_days, down_days)
+        head = np.full(start, -1, dtype=np.int64)
+        head[-keep:] = prior["raw_stage"].to_numpy(dtype=np.int64)[-keep:]
+        r = np.concatenate([head, r])
+        level = int(prior["level"].iloc[-1])
+    out = np.zeros(len(r), dtype=np.int64)
+    for t in range(start, len(r)):
         lo_up = r[max(0, t - up_days + 1) : t + 1].min() if t + 1 >= up_days else 0
         hi_down = r[max(0, t - down_days + 1) : t + 1].max()
         if lo_up > level:
@@ -161,7 +177,7 @@ def apply_hysteresis(raw: pd.Series, *, up_days: int, down_days: int) -> pd.Seri
         elif hi_down < level:
             level = int(hi_down)
         out[t] = level
-    return pd.Series(out, index=raw.index, name="level")
+    return pd.Series(out[start:], index=raw.index, name="level")
 
 
 def storm_score(
@@ -254,25 +270,24 @@ def compute_level(
     """
     if index is None:
         index = pd.DatetimeIndex(next(iter(results.values())).state.index)
-    raw = raw_stage(results, index, spec)
-    level = apply_hysteresis(raw, up_days=spec.up_days, down_days=spec.down_days)
-    score, contrib, coverage = storm_score(results, index, spec)
-    frame = pd.DataFrame(
-        {
-            "raw_stage": raw,
-            "level": level,
-            "level_name": [LEVEL_NAMES[int(v)] for v in level.to_numpy()],
-            "score": score,
-            "coverage": coverage,
-        },
-        index=index,
-    )
-    frame.index.name = "date"
+    frame, contrib = _level_frame(results, index, spec, None)
+    transitions = _transitions(results, index, frame["level"].to_numpy(), spec, explain_lookback, 1, 0)
+    return LevelResult(frame=frame, contributions=contrib, transitions=tuple(transitions))
+
+
+def _transitions(
+    results: Mapping[str, SignalResult],
+    index: pd.DatetimeIndex,
+    lv: np.ndarray,
+    spec: StormSpec,
+    explain_lookback: int,
+    first: int,
+    last_change: int,
+) -> list[Transition]:
+    """The level changes at rows ``>= first`` (``last_change``: row of the previous change, or 0)."""
     transitions: list[Transition] = []
-    lv = level.to_numpy()
-    last_change = 0
     stage_reason = {s.level: s.reason for s in spec.stages}
-    for t_ in np.flatnonzero(np.diff(lv) != 0) + 1:
+    for t_ in np.flatnonzero(np.diff(lv[first - 1 :]) != 0) + first:
         t = int(t_)
         t0 = max(last_change, t - explain_lookback)
         to, frm = int(lv[t]), int(lv[t - 1])
@@ -292,7 +307,72 @@ def compute_level(
         moved = _moves(results, spec, t, t0, only_changed=True)
         transitions.append(Transition(pd.Timestamp(index[t]), frm, to, tuple(moved), reason, unknown))
         last_change = t
-    return LevelResult(frame=frame, contributions=contrib, transitions=tuple(transitions))
+    return transitions
+
+
+def _level_frame(
+    results: Mapping[str, SignalResult],
+    index: pd.DatetimeIndex,
+    spec: StormSpec,
+    prior: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    raw = raw_stage(results, index, spec)
+    level = apply_hysteresis(raw, up_days=spec.up_days, down_days=spec.down_days, prior=prior)
+    score, contrib, coverage = storm_score(results, index, spec)
+    frame = pd.DataFrame(
+        {
+            "raw_stage": raw,
+            "level": level,
+            "level_name": [LEVEL_NAMES[int(v)] for v in level.to_numpy()],
+            "score": score,
+            "coverage": coverage,
+        },
+        index=index,
+    )
+    frame.index.name = "date"
+    return frame, contrib
+
+
+def extend_level(
+    previous: LevelResult,
+    results: Mapping[str, SignalResult],
+    index: pd.DatetimeIndex,
+    spec: StormSpec = STORM_SPEC,
+    *,
+    explain_lookback: int = 20,
+) -> LevelResult:
+    """:func:`compute_level` on ``index`` given the result on its first days (incremental run).
+
+    Parameters
+    ----------
+    previous
+        The level on a prefix of ``index`` (same ``results`` up to there).
+    results
+        Signal results on all of ``index``.
+    index, spec, explain_lookback
+        As in :func:`compute_level`.
+
+    Returns
+    -------
+    LevelResult
+        Equal to ``compute_level(results, index, spec)``: stage, score and
+        coverage are per day, the hysteresis resumes from the carried level
+        and the last raw stages, new transitions are appended.
+    """
+    n_old = len(previous.frame)
+    if n_old == 0 or not index[:n_old].equals(previous.frame.index):
+        return compute_level(results, index, spec, explain_lookback=explain_lookback)
+    new_index = pd.DatetimeIndex(index[n_old:], name=index.name)
+    frame_new, contrib_new = _level_frame(results, new_index, spec, previous.frame)
+    frame = pd.concat([previous.frame, frame_new])
+    contrib = pd.concat([previous.contributions, contrib_new])
+    last_change = int(index.searchsorted(previous.transitions[-1].date)) if previous.transitions else 0
+    new_t = _transitions(
+        results, index, frame["level"].to_numpy(), spec, explain_lookback, n_old, last_change
+    )
+    return LevelResult(
+        frame=frame, contributions=contrib, transitions=tuple(previous.transitions) + tuple(new_t)
+    )
 
 
 def daily_changes(

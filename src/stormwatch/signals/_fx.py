@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from stormwatch._typing import SeriesId
+from stormwatch.signals._carry import sequential
 from stormwatch.signals.base import Input, SignalData
 from stormwatch.signals.transforms import log_return
 
@@ -142,9 +143,29 @@ def rms_scaled(ret: pd.Series, *, min_obs: int) -> pd.Series:
     """
     if min_obs < 1:
         raise ValueError("min_obs must be >= 1")
-    valid = ret.dropna().astype("float64")
-    rms = (valid * valid).expanding(min_periods=min_obs).mean().pow(0.5)
-    return (valid / rms.where(rms > 0)).reindex(ret.index)
+    vals = ret.to_numpy(dtype="float64")
+    out = sequential(
+        f"rms/{min_obs}", ret.index, vals, lambda v: _rms(v, None, min_obs), lambda s, v: _rms(v, s, min_obs)
+    )
+    return pd.Series(out, index=ret.index, dtype="float64")
+
+
+def _rms(
+    v: np.ndarray, state: tuple[int, float] | None, min_obs: int
+) -> tuple[np.ndarray, tuple[int, float] | None]:
+    out = np.full(v.shape, np.nan)
+    ok = ~np.isnan(v)
+    xv = v[ok]
+    if xv.size == 0:
+        return out, state
+    n0, s0 = state if state is not None else (0, 0.0)
+    # Strictly sequential running sum: an incremental run resumes it exactly.
+    ss = np.cumsum(np.concatenate([[s0], xv * xv]))[1:]
+    n = np.arange(n0 + 1, n0 + xv.size + 1, dtype="float64")
+    rms = np.sqrt(ss / n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[ok] = np.where((n >= min_obs) & (rms > 0), xv / rms, np.nan)
+    return out, (n0 + xv.size, float(ss[-1]))
 
 
 def carry_accrual(rate_foreign: pd.Series, rate_usd: pd.Series) -> pd.Series:

@@ -17,15 +17,19 @@ rows NaN.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from stormwatch.signals._carry import sequential
+
 __all__ = [
     "PCT_80_Z",
     "PCT_90_Z",
     "expanding_pct_rank",
+    "expanding_rank",
     "mean_available",
     "norm_ppf",
     "pct_to_z",
@@ -136,10 +140,70 @@ def expanding_pct_rank(x: pd.Series, *, min_obs: int) -> pd.Series:
     """
     if min_obs < 1:
         raise ValueError("min_obs must be >= 1")
-    valid = x.dropna().astype("float64")
-    rank = valid.expanding(min_periods=min_obs).rank(method="average")
-    count = valid.expanding(min_periods=min_obs).count()
-    return _midrank_pct(rank, count).reindex(x.index)
+    return expanding_rank(x, min_obs=min_obs, mid=True)
+
+
+def expanding_rank(x: pd.Series, *, min_obs: int, mid: bool) -> pd.Series:
+    r"""Expanding average rank of ``x_t`` over its count: mid-rank (``mid``) or ``rank / n``.
+
+    Parameters
+    ----------
+    x
+        The series; NaN rows are skipped (and stay NaN).
+    min_obs
+        Valid observations needed before a value is given.
+    mid
+        ``True``: :math:`(r_t - \tfrac12)/n_t` (see :func:`expanding_pct_rank`);
+        ``False``: :math:`r_t / n_t` (pandas' ``rank(pct=True)``), with
+        :math:`r_t = \#\{x_s < x_t\} + (\#\{x_s = x_t\} + 1)/2`.
+
+    Notes
+    -----
+    The carried state of an incremental run is the sorted array of the values
+    so far; ranks are exact counts, so full and incremental agree exactly.
+    """
+    vals = x.to_numpy(dtype="float64")
+    kind = f"rank/{min_obs}/{int(mid)}"
+    out = sequential(
+        kind,
+        x.index,
+        vals,
+        lambda v: _rank_full(v, min_obs, mid),
+        lambda s, v: _rank_resume(s, v, min_obs, mid),
+    )
+    return pd.Series(out, index=x.index, dtype="float64")
+
+
+def _rank_pct(
+    rank: npt.NDArray[np.float64], count: npt.NDArray[np.float64], mid: bool
+) -> npt.NDArray[np.float64]:
+    # average rank r = #(< x) + (#(== x) + 1) / 2, so (r - 1/2) / n
+    # = (#(< x) + #(== x) / 2) / n: strictly inside (0, 1).
+    return (rank - 0.5) / count if mid else rank / count
+
+
+def _rank_full(v: npt.NDArray[np.float64], min_obs: int, mid: bool) -> tuple[npt.NDArray[np.float64], Any]:
+    out = np.full(v.shape, np.nan)
+    ok = ~np.isnan(v)
+    valid = pd.Series(v[ok])
+    rank = valid.expanding(min_periods=min_obs).rank(method="average").to_numpy(dtype="float64")
+    count = np.arange(1, valid.size + 1, dtype="float64")
+    out[ok] = _rank_pct(rank, count, mid)
+    return out, np.sort(v[ok])
+
+
+def _rank_resume(
+    seen: npt.NDArray[np.float64], v: npt.NDArray[np.float64], min_obs: int, mid: bool
+) -> tuple[npt.NDArray[np.float64], Any]:
+    out = np.full(v.shape, np.nan)
+    for i in np.flatnonzero(~np.isnan(v)):
+        lo = int(np.searchsorted(seen, v[i], side="left"))
+        hi = int(np.searchsorted(seen, v[i], side="right"))
+        seen = np.insert(seen, hi, v[i])
+        n = seen.size
+        if n >= min_obs:
+            out[i] = _rank_pct(np.array([lo + (hi - lo + 2) / 2.0]), np.array([float(n)]), mid)[0]
+    return out, seen
 
 
 def rolling_pct_rank(x: pd.Series, window: int, *, min_obs: int | None = None) -> pd.Series:

@@ -30,6 +30,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from stormwatch._typing import SeriesId
@@ -226,33 +227,52 @@ def states_from_intensity(intensity: pd.Series, *, watch_at: float, on_at: float
     return pd.Series(out, index=intensity.index, dtype=object)
 
 
-def _assemble(panel: pd.DataFrame, inp: Input) -> tuple[pd.Series, SeriesId] | None:
+def _assemble(
+    panel: pd.DataFrame, inp: Input, first_valid: Mapping[SeriesId, pd.Timestamp] | None = None
+) -> tuple[pd.Series, SeriesId] | None:
     """The input's series, causally: each day uses the first candidate that has started by then.
 
     A candidate (the primary first, then the proxies in order) takes over from
     the day its data begin, so the choice on day ``t`` depends only on data up
     to ``t`` — a panel cut after ``t`` chooses the same. Returns the series and
     the candidate in use on the last day, or ``None`` if no candidate has data.
+    ``first_valid`` gives the first day of candidates that began before the
+    panel's first row (an incremental run evaluates a tail of the panel).
     """
-    out: pd.Series | None = None
+    # numpy, not Series.where: this runs ~180 times per assessment and pandas'
+    # per-call overhead dominated the incremental step.
+    out: npt.NDArray[np.float64] | None = None
     last_used: SeriesId | None = None
+    index = panel.index
     for cand in reversed(inp.candidates):
         if cand not in panel.columns:
             continue
-        col = panel[cand]
-        first = col.first_valid_index()
-        if first is None:
-            continue
-        started = col.index >= first
-        values = col.astype("float64")
-        out = values.where(started, np.nan if out is None else out)
+        values = panel[cand].to_numpy(dtype="float64")
+        first = (first_valid or {}).get(cand)
+        if first is not None:
+            begin = int(index.searchsorted(first, side="left"))
+        else:
+            valid = np.flatnonzero(~np.isnan(values))
+            if len(valid) == 0:
+                continue
+            begin = int(valid[0])
+        # Before the candidate begins, the previous (lower-priority) candidate stays.
+        merged = np.full(len(values), np.nan) if out is None else out.copy()
+        merged[begin:] = values[begin:]
+        out = merged
         last_used = cand
     if out is None or last_used is None:
         return None
-    return out.rename(last_used), last_used
+    return pd.Series(out, index=index, name=last_used, dtype="float64"), last_used
 
 
-def evaluate(spec: SignalSpec, panel: pd.DataFrame, params: Mapping[str, Any] | None = None) -> SignalResult:
+def evaluate(
+    spec: SignalSpec,
+    panel: pd.DataFrame,
+    params: Mapping[str, Any] | None = None,
+    *,
+    first_valid: Mapping[SeriesId, pd.Timestamp] | None = None,
+) -> SignalResult:
     """Evaluate one signal on an aligned panel.
 
     Parameters
@@ -263,6 +283,9 @@ def evaluate(spec: SignalSpec, panel: pd.DataFrame, params: Mapping[str, Any] | 
         Business-day frame with catalog ids as columns (see :mod:`stormwatch.panel`).
     params
         Overrides of the declared defaults.
+    first_valid
+        First valid day of each column on the whole panel, when ``panel`` is
+        a tail of it (incremental run; see :mod:`stormwatch.incremental`).
 
     Returns
     -------
@@ -274,7 +297,7 @@ def evaluate(spec: SignalSpec, panel: pd.DataFrame, params: Mapping[str, Any] | 
     missing: list[str] = []
     series: dict[str, pd.Series] = {}
     for name, inp in spec.inputs.items():
-        assembled = _assemble(panel, inp)
+        assembled = _assemble(panel, inp, first_valid)
         if assembled is None:
             if not inp.optional:
                 missing.append(f"{name} ({' or '.join(inp.candidates)})")

@@ -44,12 +44,17 @@ from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from stormwatch import kernels
 from stormwatch._typing import DateLike, SeriesId
+from stormwatch.signals._carry import sequential
+from stormwatch.signals._seq import expanding_rank
 from stormwatch.signals.base import Input, Param, SignalData, SignalOutput, signal
 from stormwatch.signals.transforms import seq_zscore
+
+FloatArray = npt.NDArray[np.float64]
 
 __all__ = [
     "CROSS_ASSET",
@@ -157,11 +162,29 @@ def _kinds(*sets: Mapping[str, tuple[Input, Kind]]) -> dict[str, Kind]:
 
 
 def _ret(x: pd.Series, kind: Kind, horizon: int) -> pd.Series:
+    return pd.Series(_ret_array(x.to_numpy(dtype="float64"), kind, horizon), index=x.index)
+
+
+def _shift(a: FloatArray, k: int) -> FloatArray:
+    """``a`` moved down ``k`` rows (axis 0), NaN on top: ``Series.shift(k)`` on arrays."""
+    out = np.full(a.shape, np.nan)
+    if k < len(a):
+        out[k:] = a[: len(a) - k]
+    return out
+
+
+def _ret_array(x: FloatArray, kind: Kind, horizon: int) -> FloatArray:
+    # numpy, same operations as the pandas original (bit for bit): these run for every
+    # market of every correlation signal and pandas' per-call overhead dominated the
+    # incremental step.
     if kind == "rate":
         # Return of a long bond / credit position, up to duration: yields up = loss.
-        return -(x - x.shift(horizon))
-    logx: pd.Series = np.log(x.where(x > 0))
-    return logx - logx.shift(horizon)
+        out: FloatArray = -(x - _shift(x, horizon))
+        return out
+    with np.errstate(invalid="ignore"):
+        logx = np.log(np.where(x > 0, x, np.nan))
+    diff: FloatArray = logx - _shift(logx, horizon)
+    return diff
 
 
 def returns_frame(
@@ -176,7 +199,9 @@ def returns_frame(
     Parameters
     ----------
     series
-        Level series by name (prices, index levels, yields or spreads).
+        Level series by name (prices, index levels, yields or spreads), all
+        on one index (as :class:`~stormwatch.signals.base.SignalData` gives
+        them; ``ValueError`` otherwise).
         ``gold_fix`` / ``credit_baa`` fill ``gold`` / ``credit`` on days the
         main series has no return.
     kinds
@@ -196,31 +221,37 @@ def returns_frame(
             r^{price}_t = \log\frac{P_t}{P_{t-h}}, \qquad
             r^{rate}_t = -(y_t - y_{t-h})
     """
-    cols: dict[str, pd.Series] = {}
-    for name, kind in kinds.items():
-        if name not in series:
-            continue
-        r = _ret(series[name], kind, horizon)
+    names = [name for name in kinds if name in series]
+    if not names:
+        return pd.DataFrame({})
+    index = series[names[0]].index
+    if any(not series[name].index.equals(index) for name in names):
+        raise ValueError("returns_frame: the series must share one index")
+    late = bool(align_lag) and any(name in _LATE for name in names)
+    out = np.empty((len(index), len(names)))
+    for j, name in enumerate(names):
+        r = _ret_array(series[name].to_numpy(dtype="float64"), kinds[name], horizon)
         if name in _FILL:
             fill_name, _, fill_kind = _FILL[name]
             if fill_name in series:
-                r = r.fillna(_ret(series[fill_name], fill_kind, horizon))
-        cols[name] = r
-    frame = pd.DataFrame(cols)
-    if align_lag and any(n in _LATE for n in frame.columns):
-        for name in frame.columns:
-            if name not in _LATE:
-                frame[name] = frame[name].shift(align_lag)
-    return frame
+                fill = _ret_array(series[fill_name].to_numpy(dtype="float64"), fill_kind, horizon)
+                r = np.where(np.isnan(r), fill, r)
+        out[:, j] = _shift(r, align_lag) if late and name not in _LATE else r
+    return pd.DataFrame(out, index=index, columns=names)
 
 
 def _fill_short_gaps(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
     """A NaN return within ``limit`` rows after a valid one is read as zero (no move). Causal."""
     if limit <= 0:
         return frame
-    valid = frame.notna().astype("float64")
-    recent = valid.rolling(limit, min_periods=1).max().shift(1).fillna(0.0) > 0
-    return frame.mask(frame.isna() & recent, 0.0)
+    a = frame.to_numpy(dtype="float64")
+    missing = np.isnan(a)
+    # Valid rows among the previous ``limit`` (rows t-limit .. t-1), from a running count.
+    count = np.zeros((len(a) + 1, a.shape[1]), dtype=np.int64)
+    np.cumsum(~missing, axis=0, out=count[1:])
+    lo = np.maximum(np.arange(len(a)) - limit, 0)
+    recent = count[: len(a)] - count[lo] > 0
+    return pd.DataFrame(np.where(missing & recent, 0.0, a), index=frame.index, columns=frame.columns)
 
 
 def pair_correlation_z(
@@ -260,13 +291,27 @@ def pair_correlation_z(
     ib = [names.index(b) for _, b in pairs]
     rho = kernels.rolling_corr(arr[:, ia], arr[:, ib], window, min_obs)
     fisher = np.arctanh(np.clip(rho, -0.999, 0.999))
-    z = kernels.rolling_zscore(fisher, z_window, z_min_obs)
+    z = _carried_rolling_zscore(fisher, index, z_window, z_min_obs)
     labels = [f"{a}|{b}" for a, b in pairs]
     corr_df = pd.DataFrame(rho, index=index, columns=labels)
     z_df = pd.DataFrame(z, index=index, columns=labels)
     n = z_df.notna().sum(axis=1)
     score = z_df.mean(axis=1).where(n >= min_pairs)
     return score, corr_df, z_df
+
+
+def _carried_rolling_zscore(x: np.ndarray, index: pd.Index, window: int, min_obs: int) -> np.ndarray:
+    """:func:`stormwatch.kernels.rolling_zscore`, its last ``window`` rows carried for an incremental run."""
+
+    def run(v: np.ndarray, buffer: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        rows = v if buffer is None else np.concatenate([buffer, v], axis=0)
+        z = np.asarray(kernels.rolling_zscore(rows, window, min_obs), dtype="float64")
+        start = 0 if buffer is None else buffer.shape[0]
+        return z[start:], rows[-window:].copy()
+
+    return sequential(
+        f"kzscore/{window}/{min_obs}/{x.shape[1]}", index, x, lambda v: run(v, None), lambda b, v: run(v, b)
+    )
 
 
 def _avg_corr(returns: pd.DataFrame, window: int) -> tuple[pd.Series, pd.Series]:
@@ -639,7 +684,7 @@ def turbulence(
     smoothed = turb.rolling(smooth, min_periods=smooth).mean()
     logged = np.log(smoothed.where(smoothed > 0))
     intensity = seq_zscore(logged, min_obs=z_min_obs, window=z_window)
-    pct = turb.expanding(min_periods=z_min_obs).rank(pct=True)
+    pct = expanding_rank(turb, min_obs=z_min_obs, mid=False)
     evidence = pd.DataFrame(
         {
             "turbulence": turb,
@@ -657,15 +702,20 @@ def turbulence(
 
 
 def _realized_vol(x: pd.Series, kind: Kind, window: int) -> pd.Series:
-    daily = _ret(x, kind, 1)
-    return daily.rolling(window, min_periods=window).std() * math.sqrt(252.0)
+    daily = _ret(x, kind, 1).to_numpy(dtype="float64")
+    out = np.full(daily.shape, np.nan)
+    if daily.size >= window:
+        # Two-pass std of each window on its own (not a running sum): the value depends
+        # on the window's rows only, bit for bit, so the expanding ranks of an
+        # incremental run see exactly the ties the full run sees.
+        win = np.lib.stride_tricks.sliding_window_view(daily, window)
+        out[window - 1 :] = np.std(win, axis=1, ddof=1)
+    return pd.Series(out * math.sqrt(252.0), index=x.index)
 
 
 def _ecdf(x: pd.Series, min_obs: int) -> pd.Series:
     """Sequential empirical CDF: the rank of today's value among all values so far, in (0, 1]."""
-    valid = x.dropna()
-    ranked: pd.Series = valid.expanding(min_periods=min_obs).rank(pct=True)
-    return ranked.reindex(x.index)
+    return expanding_rank(x, min_obs=min_obs, mid=False)
 
 
 def ciss(subindices: pd.DataFrame, *, halflife: float, min_subindices: int) -> tuple[pd.Series, pd.Series]:
@@ -699,10 +749,25 @@ def ciss(subindices: pd.DataFrame, *, halflife: float, min_subindices: int) -> t
         the mean off-diagonal :math:`\rho_{ij,t}`.
     """
     s = subindices.to_numpy(dtype="float64")
+    k = s.shape[1]
+    kind = f"ciss/{halflife}/{min_subindices}/{k}"
+    both = sequential(
+        kind,
+        subindices.index,
+        s,
+        lambda v: _ciss_rows(v, None, halflife, min_subindices),
+        lambda st, v: _ciss_rows(v, st, halflife, min_subindices),
+    )
+    return pd.Series(both[:, 0], index=subindices.index), pd.Series(both[:, 1], index=subindices.index)
+
+
+def _ciss_rows(
+    s: np.ndarray, state: tuple[np.ndarray, np.ndarray] | None, halflife: float, min_subindices: int
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """The EWMA recursion of :func:`ciss` from a carried (cross-products, seen) state."""
     n_rows, k = s.shape
     lam = 0.5 ** (1.0 / halflife)
-    sig = np.zeros((k, k))
-    seen = np.zeros((k, k), dtype=bool)
+    sig, seen = (np.zeros((k, k)), np.zeros((k, k), dtype=bool)) if state is None else state
     out = np.full(n_rows, np.nan)
     avg = np.full(n_rows, np.nan)
     for t in range(n_rows):
@@ -728,7 +793,7 @@ def ciss(subindices: pd.DataFrame, *, halflife: float, min_subindices: int) -> t
         out[t] = math.sqrt(max(float(v @ corr @ v), 0.0)) / m
         off = corr[~np.eye(m, dtype=bool)]
         avg[t] = float(off.mean()) if off.size else np.nan
-    return pd.Series(out, index=subindices.index), pd.Series(avg, index=subindices.index)
+    return np.column_stack([out, avg]), (sig.copy(), seen.copy())
 
 
 #: CISS sub-indices and the raw indicators averaged into each (see ``ciss_stress``).

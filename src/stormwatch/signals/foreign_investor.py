@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stormwatch.signals._carry import sequential
 from stormwatch.signals._fx import (
     EQUITY_INPUT,
     RATE_INPUTS,
@@ -79,18 +80,57 @@ def _levels(data: SignalData) -> tuple[pd.Series, pd.Series, pd.Series, pd.Serie
     nan = pd.Series(np.nan, index=data.index, dtype="float64")
     rate_f = data.series.get("rate_foreign", nan)
     differential = (rate_f - data["rate_usd"]).astype("float64")
-    both = equity.notna() & fx.notna()
-    if not both.any():
+    # The base day t0 (first day with both) is carried state in an incremental run.
+    base = sequential(
+        "fi_base",
+        data.index,
+        np.column_stack([equity.to_numpy(dtype="float64"), fx.to_numpy(dtype="float64")]),
+        lambda v: _base_rows(v, None),
+        lambda st, v: _base_rows(v, st),
+    )
+    after_arr = ~np.isnan(base[:, 0])
+    if not after_arr.any():
         return nan, nan, nan, fx, differential
-    i0 = int(np.argmax(both.to_numpy()))
-    pos = np.arange(len(data.index))
-    after = pd.Series(pos >= i0, index=data.index)
-    usd = (100.0 * equity / float(equity.iloc[i0])).where(after)
-    unhedged = (100.0 * (equity * fx) / float(equity.iloc[i0] * fx.iloc[i0])).where(after)
-    carry = carry_accrual(rate_f, data["rate_usd"]).where(pd.Series(pos > i0, index=data.index))
+    eq0 = pd.Series(base[:, 0], index=data.index)
+    fx0 = pd.Series(base[:, 1], index=data.index)
+    after = pd.Series(after_arr, index=data.index)
+    usd = (100.0 * equity / eq0).where(after)
+    unhedged = (100.0 * (equity * fx) / (eq0 * fx0)).where(after)
+    carry = carry_accrual(rate_f, data["rate_usd"]).where(after & (base[:, 2] == 0.0))
     # Cumulative carry since t0; days without a known differential accrue nothing and show NaN.
-    hedged = (usd * np.exp(carry.fillna(0.0).cumsum())).where(differential.notna() & after)
+    acc = sequential(
+        "fi_cumsum",
+        data.index,
+        carry.fillna(0.0).to_numpy(dtype="float64"),
+        lambda v: _cumsum(v, 0.0),
+        lambda st, v: _cumsum(v, st),
+    )
+    hedged = (usd * np.exp(pd.Series(acc, index=data.index))).where(differential.notna() & after)
     return usd, unhedged, hedged, fx, differential
+
+
+def _base_rows(
+    v: np.ndarray, state: tuple[float, float] | None
+) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """Per row: equity and FX on the base day (NaN before it) and 1.0 on the base day itself."""
+    out = np.full((v.shape[0], 3), np.nan)
+    out[:, 2] = 0.0
+    start = 0
+    if state is None:
+        both = np.flatnonzero(~np.isnan(v[:, 0]) & ~np.isnan(v[:, 1]))
+        if both.size == 0:
+            return out, None
+        start = int(both[0])
+        state = (float(v[start, 0]), float(v[start, 1]))
+        out[start, 2] = 1.0
+    out[start:, 0], out[start:, 1] = state
+    return out, state
+
+
+def _cumsum(v: np.ndarray, start: float) -> tuple[np.ndarray, float]:
+    # Strictly sequential: resuming from the carried sum is exact.
+    acc = np.cumsum(np.concatenate([[start], v]))[1:]
+    return acc, float(acc[-1]) if acc.size else start
 
 
 def _make_readout(base: str) -> Callable[..., SignalOutput]:

@@ -35,9 +35,9 @@ import pandas as pd
 
 from stormwatch.signals._fx import DOLLAR_INPUT, EQUITY_INPUT, scaled_return
 from stormwatch.signals._seq import soft_and
-from stormwatch.signals.base import Param, SignalData, SignalOutput, evaluate, registry, signal
+from stormwatch.signals.base import Param, SignalData, SignalOutput, SignalResult, evaluate, registry, signal
 
-__all__ = ["DEEP", "REGIME_LABELS", "dollar_equity_regime", "regime_labels"]
+__all__ = ["DEEP", "REGIME_LABELS", "dollar_equity_regime", "regime_from_result", "regime_labels"]
 
 DEEP: float = 1.0
 """Depth into the debasement quadrant that makes the state ``on`` (both moves past one typical month)."""
@@ -179,7 +179,11 @@ def regime_labels(panel: pd.DataFrame, params: Mapping[str, Any] | None = None) 
         One of :data:`REGIME_LABELS` per day (``unknown`` where an input is
         missing or in warm-up), named ``dollar_equity_regime``.
     """
-    result = evaluate(registry()["dollar_equity_regime"], panel, params)
+    return regime_from_result(evaluate(registry()["dollar_equity_regime"], panel, params))
+
+
+def regime_from_result(result: SignalResult) -> pd.Series:
+    """The regime labels from an evaluated ``dollar_equity_regime`` (see :func:`regime_labels`)."""
     if "label" in result.evidence.columns:
         labels = result.evidence["label"].fillna("unknown").astype(object)
     else:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stormwatch.signals._carry import sequential
+
 __all__ = [
     "change",
     "log_return",
@@ -22,9 +24,15 @@ def log_return(x: pd.Series, window: int) -> pd.Series:
     """``log(x_t / x_{t-window})``; NaN where either side is missing or non-positive."""
     if window < 1:
         raise ValueError("window must be >= 1; for a daily return use window=1")
-    pos = x.where(x > 0)
-    out: pd.Series = np.log(pos).diff(window)
-    return out
+    # numpy, the same operations as ``np.log(x.where(x > 0)).diff(window)`` (bit for bit):
+    # called ~100 times per assessment, pandas' per-call overhead dominated the daily step.
+    v = x.to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        logx = np.log(np.where(v > 0, v, np.nan))
+    out = np.full(logx.shape, np.nan)
+    if window < len(logx):
+        out[window:] = logx[window:] - logx[: len(logx) - window]
+    return pd.Series(out, index=x.index, name=x.name, dtype="float64")
 
 
 def change(x: pd.Series, window: int) -> pd.Series:
@@ -52,19 +60,74 @@ def seq_zscore(x: pd.Series, *, min_obs: int = 252, window: int | None = None) -
     -----
     The moments include ``x_t`` itself. A window whose standard deviation is
     zero (e.g. forward-filled monthly data) gives NaN, not a huge number.
+
+    Expanding moments are running sums of deviations from the first value
+    (strictly sequential, so an incremental run resumes them bit for bit; the
+    anchor keeps the sums of squares from cancelling on levels far from zero).
+    A trailing window keeps its last ``window`` values as the carried state.
     """
-    valid = x.dropna()
+    vals = x.to_numpy(dtype="float64")
     if window is None:
-        mean = valid.expanding(min_periods=min_obs).mean()
-        std = valid.expanding(min_periods=min_obs).std()
+        out = sequential(
+            f"zscore/{min_obs}",
+            x.index,
+            vals,
+            lambda v: _zexp(v, None, min_obs),
+            lambda s, v: _zexp(v, s, min_obs),
+        )
     else:
-        mean = valid.rolling(window, min_periods=min(min_obs, window)).mean()
-        std = valid.rolling(window, min_periods=min(min_obs, window)).std()
-    scale = np.maximum(valid.abs().rolling(window or len(valid) or 1, min_periods=1).max(), 1e-300)
-    # A std within rounding of zero relative to the level is a flat window.
+        out = sequential(
+            f"zscore/{min_obs}/{window}",
+            x.index,
+            vals,
+            lambda v: _zroll(v, None, min_obs, window),
+            lambda s, v: _zroll(v, s, min_obs, window),
+        )
+    return pd.Series(out, index=x.index, dtype="float64")
+
+
+#: Expanding state: (anchor, count, sum of deviations, sum of squares, max |x|).
+_ZState = tuple[float, int, float, float, float]
+
+
+def _zexp(v: np.ndarray, state: _ZState | None, min_obs: int) -> tuple[np.ndarray, _ZState | None]:
+    out = np.full(v.shape, np.nan)
+    ok = ~np.isnan(v)
+    xv = v[ok]
+    if xv.size == 0:
+        return out, state
+    k0, n0, s1, s2, m0 = state if state is not None else (float(xv[0]), 0, 0.0, 0.0, 0.0)
+    d = xv - k0
+    # np.cumsum adds strictly left to right: resuming from the carried sums is exact.
+    c1 = np.cumsum(np.concatenate([[s1], d]))[1:]
+    c2 = np.cumsum(np.concatenate([[s2], d * d]))[1:]
+    n = np.arange(n0 + 1, n0 + xv.size + 1, dtype="float64")
+    scale = np.maximum(np.maximum.accumulate(np.concatenate([[m0], np.abs(xv)]))[1:], 1e-300)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = k0 + c1 / n
+        var = np.maximum(c2 - c1 * c1 / n, 0.0) / (n - 1.0)
+        std = np.sqrt(var)
+        # A std within rounding of zero relative to the level is a flat window.
+        z = np.where((n >= min_obs) & (std > scale * 1e-12), (xv - mean) / std, np.nan)
+    out[ok] = z
+    return out, (k0, n0 + xv.size, float(c1[-1]), float(c2[-1]), float(scale[-1]))
+
+
+def _zroll(
+    v: np.ndarray, buffer: np.ndarray | None, min_obs: int, window: int
+) -> tuple[np.ndarray, np.ndarray]:
+    out = np.full(v.shape, np.nan)
+    ok = ~np.isnan(v)
+    prior = buffer if buffer is not None else np.empty(0)
+    valid = pd.Series(np.concatenate([prior, v[ok]]))
+    mp = min(min_obs, window)
+    mean = valid.rolling(window, min_periods=mp).mean()
+    std = valid.rolling(window, min_periods=mp).std()
+    scale = np.maximum(valid.abs().rolling(window, min_periods=1).max(), 1e-300)
     std = std.where(std > scale * 1e-12)
-    z = (valid - mean) / std
-    return z.reindex(x.index)
+    z = ((valid - mean) / std).to_numpy(dtype="float64")
+    out[ok] = z[prior.size :]
+    return out, valid.to_numpy()[-window:].copy()
 
 
 def rolling_corr(x: pd.Series, y: pd.Series, window: int, *, min_obs: int | None = None) -> pd.Series:
