@@ -9,14 +9,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import reference as ref
+import reference_panel as rp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from stormwatch.bench._core import synthetic_panel
 from stormwatch.kernels import (
     corr_contributions,
+    get_num_threads,
     rolling_avg_corr,
     rolling_corr,
+    set_num_threads,
     top_pairs,
     window_corr,
 )
@@ -237,3 +241,60 @@ def test_rolling_corr_truncation_and_symmetry(X: np.ndarray, w: int, data: st.Da
     cut = data.draw(st.integers(0, x.size))
     np.testing.assert_array_equal(rolling_corr(x[:cut], y[:cut], w, mo), r[:cut])
     assert_corr(r, ref.corr(x, y, w, mo), "hypothesis")
+
+
+# --- rolling_avg_corr: stress panels, real markets, block edges ----------------------------
+
+
+def test_avg_corr_stress_panel() -> None:
+    """Levels at 1e6, 1bp yields, a burst then calm, a stale column, NaN gaps (exact-centring reference)."""
+    X = rp.stress_panel(1)  # SYNTHETIC
+    for w, mo in ((100, 100), (100, 10), (250, 250)):
+        val, used = rolling_avg_corr(X, w, mo)
+        r_val, r_used = rp.avg_corr(X, w, mo)
+        assert_corr(val, r_val, f"stress w={w} min_obs={mo}")
+        ok = ~np.isnan(r_val)
+        np.testing.assert_array_equal(used[ok], r_used[ok])
+    val, used = rolling_avg_corr(X, 100, 10)
+    assert np.isnan(val[:9]).all() and (used[:9] == 0).all()  # below min count
+
+
+def test_avg_corr_real_markets() -> None:
+    rets = rp.market_returns()
+    if rets is None:
+        pytest.skip("market data not found")
+    X = rets[-2500:]
+    val, used = rolling_avg_corr(X, 250)
+    r_val, r_used = rp.avg_corr(X, 250, 250)
+    assert_corr(val, r_val, "world markets")
+    np.testing.assert_array_equal(used[249:], r_used[249:])
+
+
+@pytest.mark.parametrize(("n_rows", "n_col", "w"), [(130, 70, 40), (200, 3, 64), (65, 5, 2), (129, 4, 200)])
+def test_avg_corr_block_edges_and_wide(n_rows: int, n_col: int, w: int) -> None:
+    """Row counts around the 64-row blocks, N > W, window 2, window longer than the panel."""
+    rng = np.random.default_rng(n_rows + n_col)
+    X = factor_panel(rng, n_rows, n_col)
+    X[rng.random(X.shape) < 0.01] = np.nan
+    mo = min(w, max(2, n_rows // 2))
+    val, used = rolling_avg_corr(X, w, mo)
+    r_val, r_used = rp.avg_corr(X, w, mo)
+    assert_corr(val, r_val, f"T={n_rows} N={n_col} w={w}")
+    np.testing.assert_array_equal(used[~np.isnan(r_val)], r_used[~np.isnan(r_val)])
+
+
+def test_avg_corr_shift_and_threads() -> None:
+    """Each value depends on its window only: a shifted start agrees to rounding; threads change nothing."""
+    X = synthetic_panel(1500, 30, 3)  # SYNTHETIC
+    full = rolling_avg_corr(X, 200).value
+    part = rolling_avg_corr(X[301:], 200).value
+    np.testing.assert_allclose(part[199:], full[500:], rtol=0, atol=1e-14)
+    before = get_num_threads()
+    try:
+        set_num_threads(1)
+        one = rolling_avg_corr(X, 200).value
+        set_num_threads(2)
+        two = rolling_avg_corr(X, 200).value
+    finally:
+        set_num_threads(before)
+    np.testing.assert_array_equal(one, two)

@@ -11,11 +11,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import reference as ref
+import reference_panel as rp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from stormwatch.kernels import absorption_ratio, absorption_shift, turbulence
+from stormwatch.kernels import (
+    absorption_ratio,
+    absorption_shift,
+    get_num_threads,
+    set_num_threads,
+    turbulence,
+)
 
 AR_RTOL = 1e-10
 TURB_RTOL = 1e-9
@@ -197,3 +204,74 @@ def test_truncation_invariance_and_paths_agree(X: np.ndarray, w: int, data: st.D
     ar_d, _ = absorption_ratio(X, w, min_obs=3, _method="direct")
     ref.assert_matches(ar_d, ar, AR_RTOL, what="AR paths")
     ref.assert_matches(ar, ref.absorption_ratio(X, w, None, 3), AR_RTOL, what="AR ref")
+
+
+# --- turbulence: rank-one updates against exact references --------------------------------
+
+TURB_EXACT_RTOL = 1e-12
+
+
+def test_turbulence_rank1_matches_exact_solves_random() -> None:
+    """The streamed kernel against per-row exact centring + solve (+ refinement), and the batched path."""
+    X = factor_returns(np.random.default_rng(11), 1400, 12)  # SYNTHETIC
+    tb, used = turbulence(X, 250)
+    ref.assert_matches(tb, rp.turbulence(X, 250, 1e-8, 250), TURB_EXACT_RTOL, what="rank1 vs exact")
+    batched, b_used = turbulence(X, 250, _method="blocked")
+    ref.assert_matches(tb, batched, TURB_EXACT_RTOL, what="rank1 vs batched")
+    np.testing.assert_array_equal(used, b_used)
+
+
+@pytest.mark.parametrize(
+    ("w", "mo", "ridge"), [(60, 60, 1e-8), (60, 10, 1e-8), (100, 100, 1e-3), (100, 50, 0.0)]
+)
+def test_turbulence_stress_panel(w: int, mo: int, ridge: float) -> None:
+    """Levels at 1e6, 1bp yields, a x30 burst then calm, a stale column, NaN gaps and a late start."""
+    X = rp.stress_panel(2)  # SYNTHETIC
+    X[333, 2] = np.nan  # x_t missing in a usable column: that row is solved on the others
+    tb, used = turbulence(X, w, ridge=ridge, min_obs=mo)
+    ref.assert_matches(tb, rp.turbulence(X, w, ridge, mo), TURB_EXACT_RTOL, what=f"stress w={w} mo={mo}")
+    assert np.isnan(tb[:mo]).all() and (used[:mo] == 0).all()  # below min count
+    assert used[333] == used[332] - 1 or used[333] < 8
+
+
+def test_turbulence_real_markets() -> None:
+    rets = rp.market_returns()
+    if rets is None:
+        pytest.skip("market data not found")
+    X = rets[-2500:]
+    tb, used = turbulence(X, 250)
+    ref.assert_matches(tb, rp.turbulence(X, 250, 1e-8, 250), TURB_EXACT_RTOL, what="world markets")
+    assert (used[250:] == X.shape[1]).all()
+
+
+def test_turbulence_restart_schedule_is_invisible() -> None:
+    """Scheduled restarts every 1024 rows and thread splits leave the values (and truncation) unchanged."""
+    X = factor_returns(np.random.default_rng(12), 2600, 6)  # SYNTHETIC
+    before = get_num_threads()
+    try:
+        set_num_threads(1)
+        one, _ = turbulence(X, 120)
+        set_num_threads(2)
+        two, _ = turbulence(X, 120)
+    finally:
+        set_num_threads(before)
+    np.testing.assert_array_equal(one, two)
+    np.testing.assert_array_equal(turbulence(X[:1500], 120)[0], one[:1500])
+    ref.assert_matches(one, rp.turbulence(X, 120, 1e-8, 120), TURB_EXACT_RTOL, what="long")
+
+
+def test_absorption_ratio_threads_and_weekly() -> None:
+    X = messy_panel(4, n=700, k=12)  # SYNTHETIC
+    before = get_num_threads()
+    try:
+        set_num_threads(1)
+        one, _ = absorption_ratio(X, 120, min_obs=60)
+        set_num_threads(2)
+        two, _ = absorption_ratio(X, 120, min_obs=60)
+    finally:
+        set_num_threads(before)
+    np.testing.assert_array_equal(one, two)
+    weekly, _ = absorption_ratio(X, 120, step=5, min_obs=60)
+    done = ~np.isnan(weekly)
+    np.testing.assert_array_equal(weekly[done], one[done])
+    ref.assert_matches(one, ref.absorption_ratio(X, 120, None, 60), 1e-12, what="AR vs eigvalsh loop")

@@ -11,10 +11,10 @@ output at row ``t`` depends on rows ``<= t`` only.
 
 NaN is "missing" everywhere; ±inf is rejected. Windows are in rows.
 
-The absorption ratio and turbulence call LAPACK (numpy's ``eigvalsh`` and
-``solve``) on many small matrices; a multi-threaded OpenBLAS is much
-slower at that than one thread when the cores are busy, so processes that
-run these at scale should start with ``OPENBLAS_NUM_THREADS=1``.
+The panel kernels call BLAS/LAPACK on many small matrices; a multi-threaded
+OpenBLAS is much slower at that than one thread, so they limit BLAS to one
+thread while they run (threadpoolctl) and split the work over their own
+threads instead.
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ from __future__ import annotations
 from stormwatch.kernels._threads import get_num_threads, set_num_threads
 from stormwatch.kernels.correlation import (
     CorrContributions,
+    CorrSummary,
     PairChange,
     PanelStat,
     corr_contributions,
     rolling_avg_corr,
     rolling_corr,
+    rolling_corr_summary,
     top_pairs,
     window_corr,
 )
@@ -37,11 +39,14 @@ from stormwatch.kernels.moments import (
     rolling_zscore,
 )
 from stormwatch.kernels.risk import absorption_ratio, absorption_shift, turbulence
+from stormwatch.kernels.sweep import SweepCounts, score_sweep, signal_sweep
 
 __all__ = [
     "CorrContributions",
+    "CorrSummary",
     "PairChange",
     "PanelStat",
+    "SweepCounts",
     "absorption_ratio",
     "absorption_shift",
     "corr_contributions",
@@ -50,9 +55,12 @@ __all__ = [
     "get_num_threads",
     "rolling_avg_corr",
     "rolling_corr",
+    "rolling_corr_summary",
     "rolling_mean_std",
     "rolling_zscore",
+    "score_sweep",
     "set_num_threads",
+    "signal_sweep",
     "top_pairs",
     "turbulence",
     "window_corr",

@@ -1,4 +1,5 @@
-"""Numba cores for the panel kernels: average correlation and window scatter matrices.
+"""Numba cores for the panel kernels: average correlation (weights, block deviations, band
+variances) and window scatter matrices.
 
 Panel NaN policy (shared by every caller of this module): inside a window a
 column is *usable* only if it has no NaN there; columns are never compared
@@ -23,75 +24,6 @@ def nan_prefix_counts(x):  # type: ignore[no-untyped-def]
         for j in range(n_col):
             out[t + 1, j] = out[t, j] + (1 if np.isnan(x[t, j]) else 0)
     return out
-
-
-@njit(cache=True, nogil=True)
-def avg_corr_rows(x, nanc, w, min_obs, out, used, t0, t1):  # type: ignore[no-untyped-def]
-    """Rolling average off-diagonal correlation of the columns of ``x`` (T, N), rows ``t0 .. t1-1``.
-
-    ``nanc`` comes from :func:`nan_prefix_counts`. Per window (exact
-    two-pass, no pairs formed): columns with no NaN are anchored at the
-    window's first row, centred, scaled to unit norm and summed row-wise
-    into ``S``; then ``n var(S) = sum_ij corr_ij``. Columns whose centred
-    sum of squares is exactly 0 (flat) are dropped. ``out`` must start as
-    NaN and ``used`` as 0.
-    """
-    n_col = x.shape[1]
-    idx = np.empty(n_col, np.int64)
-    anc = np.empty(n_col)
-    s1 = np.empty(n_col)
-    mu = np.empty(n_col)
-    q = np.empty(n_col)
-    e = np.empty(n_col)
-    for t in range(t0, t1):
-        s = max(0, t - w + 1)
-        n = t - s + 1
-        if n < min_obs or n < 2:
-            continue
-        m = 0
-        for j in range(n_col):
-            if nanc[t + 1, j] - nanc[s, j] == 0:
-                idx[m] = j
-                m += 1
-        for jj in range(m):
-            anc[jj] = x[s, idx[jj]]
-            s1[jj] = 0.0
-            q[jj] = 0.0
-            e[jj] = 0.0
-        for r in range(s, t + 1):
-            for jj in range(m):
-                s1[jj] += x[r, idx[jj]] - anc[jj]
-        for jj in range(m):
-            mu[jj] = s1[jj] / n
-        for r in range(s, t + 1):
-            for jj in range(m):
-                dv = (x[r, idx[jj]] - anc[jj]) - mu[jj]
-                q[jj] += dv * dv
-                e[jj] += dv
-        # keep non-flat columns; compact in place (k <= jj always)
-        k = 0
-        for jj in range(m):
-            qq = q[jj] - e[jj] * e[jj] / n
-            if qq > 0.0:
-                idx[k] = idx[jj]
-                anc[k] = anc[jj]
-                mu[k] = mu[jj]
-                q[k] = 1.0 / np.sqrt(qq)
-                k += 1
-        used[t] = k
-        if k < 2:
-            continue
-        s_sum = 0.0
-        s_sq = 0.0
-        for r in range(s, t + 1):
-            acc = 0.0
-            for jj in range(k):
-                acc += ((x[r, idx[jj]] - anc[jj]) - mu[jj]) * q[jj]
-            s_sum += acc
-            s_sq += acc * acc
-        var_s = s_sq - s_sum * s_sum / n
-        val = (var_s - k) / (k * (k - 1.0))
-        out[t] = min(1.0, max(-1.0 / (k - 1.0), val))
 
 
 @njit(cache=True, nogil=True)
@@ -206,3 +138,149 @@ def scatter_rows(p_mean, p_u, p_f, s_mean, s_u, s_f, want, full, scat, pp0, pp1)
                     if want[i]:
                         for qq in range(p + 1, n_col):
                             scat[i, qq, p] = scat[i, p, qq]
+
+
+@njit(cache=True, nogil=True)
+def block_dev(x, t0, w, dev):  # type: ignore[no-untyped-def]
+    """``dev[r] = x[t0 - w + 1 + r] - x[t0]`` for ``r < dev.shape[0]``; 0 outside ``x`` and for NaN.
+
+    A NaN anchor counts as 0 (the column has weight 0 in every window of
+    the block, which all contain row ``t0``).
+    """
+    n_rows, n_col = x.shape
+    anc = np.empty(n_col)
+    for j in range(n_col):
+        a = x[t0, j]
+        anc[j] = 0.0 if np.isnan(a) else a
+    for r in range(dev.shape[0]):
+        row = t0 - w + 1 + r
+        if row < 0 or row >= n_rows:
+            dev[r, :] = 0.0
+            continue
+        for j in range(n_col):
+            dv = x[row, j] - anc[j]
+            dev[r, j] = dv if dv == dv else 0.0  # NaN -> 0, branch-free so it vectorises
+
+
+# reassociating the sums lets them vectorise; any fixed order is as accurate
+@njit(cache=True, nogil=True, fastmath={"reassoc"})
+def avg_corr_band(p, t0, w, used, out):  # type: ignore[no-untyped-def]
+    """Average correlation of the windows ending at ``t0 .. t0+B-1`` from their row sums.
+
+    ``p[b, r]`` (shape (B, w + B - 1)) is the weighted row sum ``S_r`` for
+    the window ending at ``t = t0 + b`` and row ``t0 - w + 1 + r``; the
+    window's rows are ``r = b + (w - 1 - n + 1) .. b + w - 1`` with ``n`` its
+    length. Two-pass variance (ddof 0) of ``S`` over those rows, then
+    ``(var - k) / (k (k - 1))``, clipped to ``[-1/(k-1), 1]``.
+    """
+    n_rows = out.shape[0]
+    for b in range(p.shape[0]):
+        t = t0 + b
+        if t >= n_rows:
+            break
+        k = used[t]
+        if k < 2:
+            continue
+        n = t - max(0, t - w + 1) + 1
+        hi = b + w
+        lo = hi - n
+        acc = 0.0
+        for r in range(lo, hi):
+            acc += p[b, r]
+        mean = acc / n
+        q = 0.0
+        e = 0.0
+        for r in range(lo, hi):
+            d = p[b, r] - mean
+            q += d * d
+            e += d
+        var = (q - e * e / n) / n
+        val = (var - k) / (k * (k - 1.0))
+        out[t] = min(1.0, max(-1.0 / (k - 1.0), val))
+
+
+@njit(cache=True, nogil=True)
+def avg_corr_weight_blocks(x, w, wts, used, k0, k1):  # type: ignore[no-untyped-def]
+    """Weights ``1 / sd`` of the usable columns of the windows ending in blocks ``k0 .. k1-1``, else 0.
+
+    ``sd`` is the population standard deviation of the column over the
+    window; a column is usable if it has no NaN in the window and ``sd > 0``
+    (a window whose values are all equal gets exactly 0: every deviation is
+    exactly 0). ``used[t]`` gets the number of usable columns.
+
+    Block ``k`` is rows ``k*w .. k*w + w - 1``. A window ending in block
+    ``k`` is a suffix of block ``k-1`` plus a prefix of block ``k``:
+    Welford aggregates of the suffixes (backwards, deviations from the last
+    row of block ``k-1``) and of the prefixes (forwards, deviations from the
+    first row of block ``k``) are merged with Chan's formula -- the same
+    merge-only scheme as :mod:`stormwatch.kernels._moments_nb`, with the
+    columns in the inner loop so that it vectorises. NaN enter as a
+    deviation of 0 and are tracked separately: ``s_nan[j]`` is the last NaN
+    row of block ``k-1``, ``p_nan[j]`` whether the prefix has one.
+    """
+    n_rows, n_col = x.shape
+    s_m = np.zeros((w + 1, n_col))
+    s_q = np.zeros((w + 1, n_col))
+    pm = np.empty(n_col)
+    pq = np.empty(n_col)
+    s_nan = np.empty(n_col, np.int64)
+    p_nan = np.empty(n_col, np.bool_)
+    for k in range(k0, k1):
+        b0 = k * w
+        if b0 >= n_rows:
+            break
+        stop = min(b0 + w, n_rows)
+        ca = x[b0 - 1] if k > 0 else x[b0]
+        cb = x[b0]
+        s_nan[:] = -1
+        if k > 0:
+            s_m[w, :] = 0.0
+            s_q[w, :] = 0.0
+            for i in range(w - 1, -1, -1):
+                cnt = w - i
+                inv = 1.0 / cnt
+                r = b0 - w + i
+                for j in range(n_col):
+                    v = x[r, j]
+                    if np.isnan(v):
+                        s_nan[j] = max(s_nan[j], r)
+                    d = 0.0 if np.isnan(v) or np.isnan(ca[j]) else v - ca[j]
+                    u = d - s_m[i + 1, j]
+                    mm = s_m[i + 1, j] + u * inv
+                    s_m[i, j] = mm
+                    s_q[i, j] = s_q[i + 1, j] + u * (d - mm)
+        pm[:] = 0.0
+        pq[:] = 0.0
+        p_nan[:] = False
+        for t in range(b0, stop):
+            pn = t - b0 + 1
+            inv = 1.0 / pn
+            for j in range(n_col):
+                v = x[t, j]
+                if np.isnan(v):
+                    p_nan[j] = True
+                d = 0.0 if np.isnan(v) or np.isnan(cb[j]) else v - cb[j]
+                u = d - pm[j]
+                pm[j] += u * inv
+                pq[j] += u * (d - pm[j])
+            i = pn  # suffix index: rows b0 - w + pn .. b0 - 1
+            na = w - pn if k > 0 else 0
+            first = max(0, t - w + 1)  # first row of the window; s_nan = -1 means no NaN
+            m = 0
+            if na == 0:
+                for j in range(n_col):
+                    var = pq[j] * inv
+                    good = var > 0.0 and not p_nan[j] and s_nan[j] < first
+                    wts[t, j] = 1.0 / np.sqrt(var) if good else 0.0
+                    m += good
+            else:
+                n = na + pn
+                g = na * (pn / n)
+                for j in range(n_col):
+                    ac = 0.0 if np.isnan(ca[j]) or np.isnan(cb[j]) else cb[j] - ca[j]
+                    delta = ac + (pm[j] - s_m[i, j])
+                    var = (s_q[i, j] + pq[j] + delta * delta * g) / n
+                    good = var > 0.0 and not p_nan[j] and s_nan[j] < first
+                    wts[t, j] = 1.0 / np.sqrt(var) if good else 0.0
+                    m += good
+            used[t] = m
