@@ -14,14 +14,8 @@ import numpy as np
 import pytest
 
 import stormwatch.cli.bench  # noqa: F401  (registers `bench`; cli/__init__ imports it once wired)
-from stormwatch.bench import (
-    BenchResult,
-    bench_absorption_ratio,
-    bench_avg_corr,
-    best_of,
-    max_abs_diff,
-    synthetic_panel,
-)
+from stormwatch.bench import BenchResult, bench_absorption_ratio, bench_avg_corr, best_of, synthetic_panel
+from stormwatch.bench._core import max_abs_diff
 from tests.cli_helpers import run_cli
 
 KERNELS = [
@@ -29,13 +23,20 @@ KERNELS = [
     "rolling_mean_std",
     "rolling_corr",
     "rolling_avg_corr",
+    "rolling_avg_corr",
+    "rolling_corr_summary",
+    "absorption_ratio",
     "absorption_ratio",
     "turbulence",
+    "signal_sweep",
+    "assess_full_history",
+    "incremental_step",
 ]
 FIELDS = {
     "kernel", "n", "t", "window", "seconds", "baseline", "baseline_seconds", "baseline_note", "speedup",
     "bound", "bound_seconds", "kernel_over_bound", "max_abs_diff", "tolerance", "matched", "data",
-    "timing_note", "kernel_threads", "blas_threads",
+    "timing_note", "kernel_threads", "blas_threads", "target_speedup", "target_over_bound", "meets_target",
+    "extra",
 }  # fmt: skip
 
 
@@ -44,22 +45,31 @@ def test_bench_quick_json_every_kernel_matches_its_baseline(capsys: pytest.Captu
     assert res.code == 0, res.stderr
     docs = json.loads(res.stdout)
     assert isinstance(docs, list)
-    assert [d["kernel"] for d in docs] == KERNELS
+    assert [d["kernel"].split(" ")[0] for d in docs] == KERNELS
     for d in docs:
         assert set(d) >= FIELDS, FIELDS - set(d)
-        assert d["t"] == 600 and d["n"] <= 20 and d["window"] == 100
         assert d["matched"] is True, d
         assert 0.0 <= d["max_abs_diff"] <= d["tolerance"] < 1e-6
         assert d["seconds"] > 0 and d["baseline_seconds"] > 0
         assert d["speedup"] == pytest.approx(d["baseline_seconds"] / d["seconds"])
-        assert d["baseline_note"] == "measured"  # quick sizes never extrapolate
         assert "synthetic" in d["data"]
         assert "compile time excluded" in d["timing_note"]
+    kernels = [d for d in docs if d["kernel"].split(" ")[0] in KERNELS[:10]]
+    for d in kernels:
+        assert d["t"] <= 600 and d["n"] <= 60 and d["window"] <= 100
     by_kernel = {d["kernel"]: d for d in docs}
     assert by_kernel["absorption_ratio"]["bound"].startswith("LAPACK floor")
     assert by_kernel["absorption_ratio"]["kernel_over_bound"] > 0
+    assert by_kernel["absorption_ratio"]["target_speedup"] == 4.0
+    assert by_kernel["absorption_ratio"]["meets_target"] in (True, False)
     assert docs[0]["bound"].startswith("memory bandwidth") and docs[0]["bound_seconds"] > 0
+    assert docs[0]["target_over_bound"] == 3.0
     assert by_kernel["turbulence"]["bound_seconds"] is None
+    # the whole-history run: SIMULATED demo data, peak memory measured in a child process
+    hist = by_kernel["assess_full_history"]
+    assert hist["extra"]["simulated"] is True and hist["extra"]["peak_rss_mb"] > 0
+    step = by_kernel["incremental_step"]
+    assert step["extra"]["mode"] == "incremental" and step["extra"]["new_days"] == 1
 
 
 def test_bench_quick_text_labels_synthetic_data(capsys: pytest.CaptureFixture[str]) -> None:
@@ -94,9 +104,12 @@ def test_synthetic_panel_is_seeded_and_correlated() -> None:
 def test_slow_baselines_are_extrapolated_and_say_so() -> None:
     # A tiny budget forces the subset path the full-size run takes when pandas / the loop is slow.
     x = synthetic_panel(600, 12, seed=1)
+    # pandas' all-pairs cost is per pair: at N <= 200 it is always run in full, once if over budget
     avg = bench_avg_corr(x, 100, repeat=1, budget=1e-9)
-    assert avg.baseline_note.startswith("EXTRAPOLATED") and "350" in avg.baseline_note
+    assert avg.baseline_note == "measured, best of 1"
+    wide = bench_avg_corr(synthetic_panel(300, 210, seed=1), 60, repeat=1, budget=1e-9)
+    assert "pandas infeasible" in wide.baseline_note and "EXTRAPOLATED" in wide.baseline_note
     ar = bench_absorption_ratio(x, 100, repeat=1, budget=1e-9)
     assert ar.baseline_note.startswith("EXTRAPOLATED") and "every" in ar.baseline_note
-    for r in (avg, ar):
+    for r in (avg, wide, ar):
         assert r.matched and r.baseline_seconds > 0

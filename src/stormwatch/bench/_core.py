@@ -96,22 +96,36 @@ class BenchResult:
 
 @dataclass(frozen=True)
 class Sizes:
-    """The sizes one bench run uses."""
+    """The sizes one bench run uses (T rows, W window; N per kernel family)."""
 
     t: int
     window: int
     moments_n: tuple[int, ...]
     panel_n: int
+    wide_n: tuple[int, ...]
+    summary_n: int
+    sweep_t: int
+    sweep_series: int
+    sweep_windows: tuple[int, ...]
+    sweep_thresholds: int
 
     @classmethod
     def full(cls) -> Sizes:
-        """T=10,000, W=250; rolling moments at N=500 and N=3000, panel kernels at N=100."""
-        return cls(t=10_000, window=250, moments_n=(500, 3000), panel_n=100)
+        """The issue's sizes: T=10,000, W=250; moments N=500, 3000; panel kernels N=100 (average
+        correlation also N=500, 3000; the all-pairs summary N=500); the sweep 100 series x 40
+        windows x 100 thresholds = 400,000 configurations on T=5,000."""
+        return cls(
+            t=10_000, window=250, moments_n=(500, 3000), panel_n=100, wide_n=(500, 3000), summary_n=500,
+            sweep_t=5_000, sweep_series=100, sweep_windows=tuple(range(20, 420, 10)), sweep_thresholds=100,
+        )  # fmt: skip
 
     @classmethod
     def quick(cls) -> Sizes:
-        """T=600, W=100; N <= 20 (the CI smoke run)."""
-        return cls(t=600, window=100, moments_n=(5, 20), panel_n=20)
+        """T=600, W=100, N <= 60 (the CI smoke run: correctness only)."""
+        return cls(
+            t=600, window=100, moments_n=(5, 20), panel_n=20, wide_n=(60,), summary_n=30,
+            sweep_t=600, sweep_series=5, sweep_windows=(20, 60), sweep_thresholds=11,
+        )  # fmt: skip
 
 
 def synthetic_panel(t: int, n: int, seed: int = 0) -> Array:

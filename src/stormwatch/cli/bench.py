@@ -44,12 +44,28 @@ def _fmt(x: float | None, spec: str = ".4g") -> str:
     return "" if x is None else format(x, spec)
 
 
+def _target(r: BenchResult) -> str:
+    parts = []
+    if r.target_speedup is not None:
+        parts.append(f">={r.target_speedup:g}x")
+    if r.target_over_bound is not None:
+        parts.append(f"<={r.target_over_bound:g}x bound")
+    return ", ".join(parts)
+
+
+def _met(r: BenchResult) -> str:
+    met = r.meets_target
+    if met is None and r.extra and "target_ok" in r.extra:
+        met = bool(r.extra["target_ok"])
+    return "" if met is None else ("yes" if met else "[yellow]missed[/]")
+
+
 def _table(results: list[BenchResult]) -> Table:
-    table = Table(title="stormwatch bench (SYNTHETIC data)")
+    table = Table(title="stormwatch bench (kernels on SYNTHETIC data; ratios from this run)")
     for col in ("kernel", "N", "T", "W", "kernel s", "baseline s", "speedup", "bound s", "kernel/bound"):
         table.add_column(col, justify="left" if col == "kernel" else "right")
-    table.add_column("max|diff|", justify="right")
-    table.add_column("ok")
+    for col in ("target", "met", "max|diff|", "ok"):
+        table.add_column(col, justify="right")
     for r in results:
         table.add_row(
             r.kernel,
@@ -61,8 +77,10 @@ def _table(results: list[BenchResult]) -> Table:
             f"{r.speedup:.1f}x",
             _fmt(r.bound_seconds),
             _fmt(r.kernel_over_bound, ".2f"),
+            _target(r),
+            _met(r),
             f"{r.max_abs_diff:.1e}",
-            "yes" if r.matched else "NO",
+            "yes" if r.matched else "[red]NO[/]",
         )
     return table
 
@@ -77,8 +95,19 @@ def bench_cmd(
         int, typer.Option("--blas-threads", min=1, help="BLAS threads for the LAPACK-bound kernels.")
     ] = 1,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic data.")] = 0,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="Store for the whole-history and incremental-step benchmarks "
+            "(default: the SIMULATED demo scenario).",
+        ),
+    ] = None,
+    history: Annotated[
+        bool, typer.Option("--history/--no-history", help="Include the whole-history and daily-step runs.")
+    ] = True,
 ) -> None:
-    """Time each kernel against its pandas / numpy baseline on synthetic data (same run)."""
+    """Time each kernel, the sweep and the daily run against their baselines (same run)."""
     sizes = Sizes.quick() if quick else Sizes.full()
     repeat = 3
     with _blas_limit(blas_threads) as blas:
@@ -86,6 +115,8 @@ def bench_cmd(
             sizes,
             repeat=repeat,
             seed=seed,
+            history_store=store,
+            history=history,
             progress=None if as_json else (lambda name: err.print(f"bench: {name}", style="dim")),
         )
     threads = kernels.get_num_threads()
@@ -108,6 +139,8 @@ def bench_cmd(
             out.print(f"  {r.kernel} N={r.n}: baseline = {r.baseline}")
             if r.bound is not None:
                 out.print(f"  {r.kernel} N={r.n}: bound = {r.bound}")
+            if r.extra:
+                out.print(f"  {r.kernel} N={r.n}: " + ", ".join(f"{k}={v}" for k, v in r.extra.items()))
     bad = [r for r in results if not r.matched]
     if bad:
         for r in bad:
