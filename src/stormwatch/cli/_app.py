@@ -84,9 +84,9 @@ def _parse_date(text: str | None, option: str) -> pd.Timestamp | None:
         raise typer.BadParameter(f"{text!r} is not a date; use YYYY-MM-DD", param_hint=option) from None
 
 
-@contextmanager
-def _progress(total: int, what: str) -> Iterator[Any]:
-    bar = Progress(
+def _progress_bar() -> Progress:
+    """The one progress bar style: on stderr, hidden when stderr is not a terminal."""
+    return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -95,6 +95,11 @@ def _progress(total: int, what: str) -> Iterator[Any]:
         transient=True,
         disable=not err.is_terminal,
     )
+
+
+@contextmanager
+def _progress(total: int, what: str) -> Iterator[Any]:
+    bar = _progress_bar()
     with bar:
         task = bar.add_task(what, total=total)
         yield lambda _name: bar.advance(task)

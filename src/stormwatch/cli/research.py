@@ -16,10 +16,19 @@ from typing import Annotated
 import numpy as np
 import pandas as pd
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from stormwatch.cli._app import ConfigOpt, StoreOpt, VerboseOpt, _ctx, _parse_date, app, err, out
+from stormwatch.cli._app import (
+    ConfigOpt,
+    StoreOpt,
+    VerboseOpt,
+    _ctx,
+    _parse_date,
+    _progress_bar,
+    app,
+    err,
+    out,
+)
 from stormwatch.cli.evaluate import OutOpt, _emit, _fail, _floats, _ints
 
 __all__ = ["read_csv_dir", "research_app"]
@@ -115,15 +124,7 @@ def _pick(frame: pd.DataFrame, series: str | None, start: str | None) -> pd.Data
 @contextmanager
 def _bar(what: str) -> Iterator[Callable[[int, int], None]]:
     """A Rich progress bar on stderr, driven by ``progress(done, total)`` (hidden when not a terminal)."""
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
+    bar = _progress_bar()
     with bar:
         task = bar.add_task(what, total=None)
 
