@@ -107,6 +107,94 @@ def test_rolling_corr_real(market_series, x_name: str, y_name: str) -> None:
     assert_corr(rolling_corr(x, y, 63, 50), ref.corr(x, y, 63, 50), f"{x_name}/{y_name}")
 
 
+def corr_ref(x: np.ndarray, y: np.ndarray, w: int, min_obs: int) -> np.ndarray:
+    """``ref.corr`` with the moments' flat rule: NaN where either series is flat up to rounding."""
+    out = ref.corr(x, y, w, min_obs)
+    for t in np.flatnonzero(~np.isnan(out)):
+        sl = slice(max(0, t - w + 1), t + 1)
+        ok = ~(np.isnan(x[sl]) | np.isnan(y[sl]))
+        if ref.is_flat(x[sl][ok].tolist()) or ref.is_flat(y[sl][ok].tolist()):
+            out[t] = np.nan
+    return out
+
+
+def check_corr(
+    x: np.ndarray, y: np.ndarray, w: int, min_obs: int, what: str, expected: np.ndarray | None = None
+) -> np.ndarray:
+    """Matches the exact reference, is bit-symmetric in (x, y) and truncation-invariant."""
+    r = rolling_corr(x, y, w, min_obs)
+    assert_corr(r, corr_ref(x, y, w, min_obs) if expected is None else expected, what)
+    np.testing.assert_array_equal(r, rolling_corr(y, x, w, min_obs))
+    for cut in (w - 1, w, 2 * w + 1, x.size // 2 + 7):
+        if cut <= x.size:
+            np.testing.assert_array_equal(rolling_corr(x[:cut], y[:cut], w, min_obs), r[:cut])
+    return r
+
+
+@pytest.mark.parametrize("w", [2, 5, 63, 250])
+def test_rolling_corr_stress_levels_and_yields(w: int) -> None:
+    rng = np.random.default_rng(11)
+    a, b = correlated_pair(rng, 1300, -0.4)
+    x = 1e6 + np.cumsum(a) * 0.5  # price level with a large offset
+    y = np.round(4.0 + 0.01 * np.cumsum(np.sign(b)), 2)  # a yield moving by 1bp (flat stretches)
+    check_corr(x, y, w, max(2, w // 2), f"levels/yields w={w}")
+    # a volatility burst then calm: the calm windows must not inherit the burst's error
+    z = np.concatenate([1e3 + rng.standard_normal(400) * 50.0, 1e3 + rng.standard_normal(900) * 1e-6])
+    check_corr(z, x, w, max(2, w // 2), f"burst/calm w={w}")
+
+
+def test_rolling_corr_nan_gaps_longer_than_blocks() -> None:
+    rng = np.random.default_rng(12)
+    a, b = correlated_pair(rng, 2000, 0.7)
+    a[300:700] = np.nan  # longer than the window: whole blocks without a valid pair
+    b[900:960] = np.nan
+    b[1200:1450:3] = np.nan
+    a[rng.random(a.size) < 0.03] = np.nan
+    for w, mo in [(100, 60), (100, 2), (250, 200), (7, 3)]:
+        r = check_corr(a, b, w, mo, f"gaps w={w} mo={mo}")
+        assert np.isnan(r[399 + w - 1 : 700]).all()
+    # a leading gap and an all-NaN series
+    c = a.copy()
+    c[:500] = np.nan
+    check_corr(c, b, 100, 50, "leading gap")
+    assert np.isnan(rolling_corr(np.full(400, np.nan), b[:400], 50, 10)).all()
+
+
+def test_rolling_corr_flat_up_to_rounding() -> None:
+    """Flat and rounding-level flat windows (values one ulp apart) give NaN, as in the moments."""
+    rng = np.random.default_rng(13)
+    a, b = correlated_pair(rng, 900, 0.5)
+    half = 0.5 + rng.choice([0.0, np.spacing(0.5)], size=200)  # "equal" correlations one ulp apart
+    a[300:500] = half
+    b[600:800] = 1e6  # exactly flat at a large level
+    b[650:660] = np.nan
+    for w, mo in [(50, 30), (120, 100), (200, 200)]:
+        r = check_corr(a, b, w, mo, f"flat w={w}")
+        assert np.isnan(r[300 + w - 1 : 500]).all()
+        assert np.isnan(r[600 + w - 1 : 800]).all()
+        assert np.isfinite(r[500 + w // 2])
+    # the exact-equality reference would give a (meaningless) value there: the kernel does not
+    assert np.isfinite(ref.corr(a, b, 50, 30)[420])
+
+
+def test_rolling_corr_extreme_magnitudes() -> None:
+    """Products of M2 beyond the float range (the reference itself overflows there: compare unscaled)."""
+    rng = np.random.default_rng(14)
+    a, b = correlated_pair(rng, 700, 0.3)
+    expected = corr_ref(a, b, 60, 40)
+    for sx, sy in [(1e150, 1e150), (1e-150, 1e-150), (1e-150, 1e150), (1.0, 1e-140)]:
+        check_corr(a * sx, b * sy, 60, 40, f"scales {sx:g}/{sy:g}", expected)
+
+
+@pytest.mark.parametrize("name", ["SP500", "USDJPY", "DGS10"])
+def test_rolling_corr_real_levels(market_series, name: str) -> None:
+    """Real levels (large offsets, flat holiday stretches) against their own lagged values."""
+    x = market_series(name)[-3000:]
+    check_corr(x[1:], x[:-1], 250, 200, f"{name} levels")
+    r = np.diff(x)
+    check_corr(r[5:], r[:-5], 63, 50, f"{name} returns")
+
+
 # --- rolling_avg_corr ----------------------------------------------------------------------
 
 
@@ -240,7 +328,7 @@ def test_rolling_corr_truncation_and_symmetry(X: np.ndarray, w: int, data: st.Da
     np.testing.assert_array_equal(r, rolling_corr(y, x, w, mo))
     cut = data.draw(st.integers(0, x.size))
     np.testing.assert_array_equal(rolling_corr(x[:cut], y[:cut], w, mo), r[:cut])
-    assert_corr(r, ref.corr(x, y, w, mo), "hypothesis")
+    assert_corr(r, corr_ref(x, y, w, mo), "hypothesis")
 
 
 # --- rolling_avg_corr: stress panels, real markets, block edges ----------------------------

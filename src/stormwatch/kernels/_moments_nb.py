@@ -505,166 +505,287 @@ def expanding_moments(x, blk, min_obs, ddof, want_z, out_a, out_b, amax, c0, c1)
             amax[a + j] = st[_BIG + j]
 
 
-# --- two-series rolling correlation (one series per row of an (N, T) array; unchanged) ---------
+# --- two-series rolling correlation (one series per row of an (N, T) array) ----------------------
+#
+# Same anchored-block scheme. Per block of ``w`` rows, a scalar loop runs two independent recurrences
+# side by side (their dependency chains overlap in the pipeline): the forward (prefix) pass of the
+# block and the backward (suffix) pass of the same block for the next one (row ``w - 1 - i`` at step
+# ``i``). Both store their aggregates field-major; a second loop over the block then merges prefix
+# ``i`` with the previous block's suffix ``i + 1`` and finishes, with no loop-carried state, so LLVM
+# vectorises it. The recurrences take the reciprocals ``1 / n`` and ``(n - 1) / n`` from tables
+# indexed by the count (no division); a block with NaN handles them by selects, a block without
+# runs the same arithmetic (bit-identical) without the selects. The merge has no division either:
+# M2s and co-moment are all scaled by the count (the correlation is scale-free), one square root and
+# one division per row. Flatness (the moments' rule, on the raw values) needs no running min/max: a
+# window whose M2 is well above what a flat window could produce is not flat, and the rare rest is
+# tested exactly, on the min/max of the window's rows (computed only for the blocks that need it).
+# Indices are unsigned (no negative-index wrapping). Bit-symmetric in x and y; truncation-invariant.
+
+# Aggregate fields (field-major, ``w + 1`` slots each): n, mean x, mean y, M2 x, M2 y, co-moment.
+_CREC = 6
+# Products of two (scaled) M2 within these bounds have a correctly rounded square root.
+_TINY = 1e-290
+_HUGE = 1e290
 
 
-@njit(cache=True)
-def _block_anchors(x, y, blk):  # type: ignore[no-untyped-def]
-    """First and last pairwise-valid values of (x, y) in each block of ``blk`` rows.
+@njit(cache=True, inline="always")
+def _fmin(a, b):  # type: ignore[no-untyped-def]
+    return a if a < b else b
 
-    Returns ``fx, fy, lx, ly`` (0 where a block has no valid row). ``y`` may
-    be ``x`` itself for a single series. The prefix of block ``k`` is
-    anchored at its first valid value and the suffix of block ``k - 1`` at
-    its last: each anchor is a member of every non-empty part that uses it,
-    so deviations are bounded by the window's own range.
+
+@njit(cache=True, inline="always")
+def _fmax(a, b):  # type: ignore[no-untyped-def]
+    return a if a > b else b
+
+
+@njit(cache=True, inline="always")
+def _corr_add(ok, vx, vy, cx, cy, mx, my, qx, qy, cxy, r, g):  # type: ignore[no-untyped-def]
+    """Welford update of the pair aggregates with (vx, vy) (``ok``: both valid) in anchors (cx, cy).
+
+    With ``n`` the count before the update, ``r = 1 / (n + 1)`` and ``g = n / (n + 1)``. The
+    co-moment term ``ux * uy * g`` is symmetric in x and y, and the squares use the same form.
     """
-    n = x.shape[0]
-    nb = (n + blk - 1) // blk
-    fx = np.zeros(nb)
-    fy = np.zeros(nb)
-    lx = np.zeros(nb)
-    ly = np.zeros(nb)
-    for k in range(nb):
-        start = k * blk
-        stop = min(start + blk, n)
-        for r in range(start, stop):
-            if not (np.isnan(x[r]) or np.isnan(y[r])):
-                fx[k] = x[r]
-                fy[k] = y[r]
-                break
-        for r in range(stop - 1, start - 1, -1):
-            if not (np.isnan(x[r]) or np.isnan(y[r])):
-                lx[k] = x[r]
-                ly[k] = y[r]
-                break
-    return fx, fy, lx, ly
+    dx = vx - cx
+    dy = vy - cy
+    ux = dx - mx
+    uy = dy - my
+    mx1 = mx * g + dx * r  # = mx + ux * r, one multiply-add shorter on the loop-carried chain
+    my1 = my * g + dy * r
+    qx1 = qx + (ux * ux) * g
+    qy1 = qy + (uy * uy) * g
+    c1 = cxy + (ux * uy) * g
+    if ok:
+        return mx1, my1, qx1, qy1, c1
+    return mx, my, qx, qy, cxy
 
 
-@njit(cache=True)
-def _rolling_corr_1d(x, y, w, min_obs, out):  # type: ignore[no-untyped-def]
+@njit(cache=True, inline="always")
+def _flat2(lo, hi):  # type: ignore[no-untyped-def]
+    """The moments' flat rule on the exact min and max of a window's valid values."""
+    return (hi - lo) <= _FLAT_TOL * _fmax(abs(lo), abs(hi))
+
+
+@njit(cache=True, inline="always")
+def _corr_merge(sbuf, pbuf, o, i, L1, L2, L3, L4, L5):  # type: ignore[no-untyped-def]
+    """Chan's merge of suffix ``o`` and prefix ``i``: (n, n * M2 x, n * M2 y, n * co-moment)."""
+    na = sbuf[o]
+    pn = pbuf[i]
+    nn = na + pn
+    f = na * pn
+    dmx = pbuf[L1 + i] - sbuf[o + L1]
+    dmy = pbuf[L2 + i] - sbuf[o + L2]
+    qx = nn * (sbuf[o + L3] + pbuf[L3 + i]) + (dmx * dmx) * f
+    qy = nn * (sbuf[o + L4] + pbuf[L4 + i]) + (dmy * dmy) * f
+    cxy = nn * (sbuf[o + L5] + pbuf[L5 + i]) + (dmx * dmy) * f
+    return nn, qx, qy, cxy
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _rolling_corr_1d(x, y, w, min_obs, out, rec, gam, sbuf, pbuf, mbuf):  # type: ignore[no-untyped-def]
+    """Rolling correlation of one pair.
+
+    ``sbuf``: two suffix buffers of ``_CREC * (w + 1)`` (field f, index i at ``f * (w + 1) + i``),
+    alternating by block parity by offset (swapping array references would cost reference
+    counting); ``pbuf``: the prefix aggregates of the current block, same layout; ``mbuf``: the
+    previous block's suffix min/max of x and y when a block needs the exact flat test.
+    """
     n_rows = x.shape[0]
     nb = (n_rows + w - 1) // w
-    fx, fy, lx, ly = _block_anchors(x, y, w)
-    s_n = np.zeros(w + 1, np.int64)
-    s_mx = np.zeros(w + 1)
-    s_my = np.zeros(w + 1)
-    s_qx = np.zeros(w + 1)
-    s_qy = np.zeros(w + 1)
-    s_cxy = np.zeros(w + 1)
-    s_xlo = np.full(w + 1, _INF)
-    s_xhi = np.full(w + 1, -_INF)
-    s_ylo = np.full(w + 1, _INF)
-    s_yhi = np.full(w + 1, -_INF)
+    fmo = float(min_obs if min_obs > 2 else 2)
+    L = _U(w + 1)
+    half = _U(_CREC) * L
+    L1, L2, L3, L4, L5 = L, _U(2) * L, _U(3) * L, _U(4) * L, _U(5) * L
+    for h in range(_U(2)):
+        o = h * half
+        for i in range(L):
+            for f in range(_U(6)):
+                sbuf[o + f * L + i] = 0.0
+    ra = _U(0)  # offset of the suffix to read (the previous block's)
+    # A flat window (spread <= _FLAT_TOL * max |value|) has M2 <= n * (_FLAT_TOL * big)**2 for any
+    # big >= its max |value| (the series' max |value|); the computed M2 (deviations from an anchor in
+    # the window, at most the spread each) stays within 5x that. Windows above 16x are not flat; the
+    # few at or below it get the exact test.
+    bigx = 0.0
+    bigy = 0.0
+    for t in range(_U(n_rows)):
+        a = abs(x[t])
+        bigx = a if a > bigx else bigx
+        a = abs(y[t])
+        bigy = a if a > bigy else bigy
+    # (a scale whose square leaves the float range: every window gets the exact test)
+    thx = 16.0 * (_FLAT_TOL * bigx) ** 2 if 1e-100 < bigx < 1e100 else _INF
+    thy = 16.0 * (_FLAT_TOL * bigy) ** 2 if 1e-100 < bigy < 1e100 else _INF
+    ax = 0.0  # anchors of the previous block's suffix (its last valid pair)
+    ay = 0.0
     for k in range(nb):
-        bx = fx[k]
-        by = fy[k]
-        ax = lx[k - 1] if k > 0 else 0.0
-        ay = ly[k - 1] if k > 0 else 0.0
-        b0 = k * w
-        if k > 0:
-            for i in range(w - 1, -1, -1):
-                r = b0 - w + i
-                vx = x[r]
-                vy = y[r]
-                if np.isnan(vx) or np.isnan(vy):
-                    s_n[i] = s_n[i + 1]
-                    s_mx[i] = s_mx[i + 1]
-                    s_my[i] = s_my[i + 1]
-                    s_qx[i] = s_qx[i + 1]
-                    s_qy[i] = s_qy[i + 1]
-                    s_cxy[i] = s_cxy[i + 1]
-                    s_xlo[i] = s_xlo[i + 1]
-                    s_xhi[i] = s_xhi[i + 1]
-                    s_ylo[i] = s_ylo[i + 1]
-                    s_yhi[i] = s_yhi[i + 1]
-                else:
-                    cnt = s_n[i + 1] + 1
-                    dx = vx - ax
-                    dy = vy - ay
-                    ux = dx - s_mx[i + 1]
-                    uy = dy - s_my[i + 1]
-                    mx = s_mx[i + 1] + ux / cnt
-                    my = s_my[i + 1] + uy / cnt
-                    s_n[i] = cnt
-                    s_mx[i] = mx
-                    s_my[i] = my
-                    s_qx[i] = s_qx[i + 1] + ux * (dx - mx)
-                    s_qy[i] = s_qy[i + 1] + uy * (dy - my)
-                    s_cxy[i] = s_cxy[i + 1] + ux * uy * ((cnt - 1.0) / cnt)  # symmetric in x, y
-                    s_xlo[i] = min(s_xlo[i + 1], vx)
-                    s_xhi[i] = max(s_xhi[i + 1], vx)
-                    s_ylo[i] = min(s_ylo[i + 1], vy)
-                    s_yhi[i] = max(s_yhi[i + 1], vy)
-        pn = 0
+        b0 = _U(k * w)
+        m_rows = _U(min(w, n_rows - k * w))
+        back = (m_rows == _U(w)) & (k + 1 < nb)  # the next block needs this block's suffix
+        wb = half - ra  # offset of the suffix to write
+        # prefix of this block: anchored at its first valid pair (borrows the suffix's until then)
+        bx = ax
+        by = ay
+        pn = _U(0)
         pmx = 0.0
         pmy = 0.0
         pqx = 0.0
         pqy = 0.0
-        pcxy = 0.0
-        pxlo = _INF
-        pxhi = -_INF
-        pylo = _INF
-        pyhi = -_INF
-        stop = min(b0 + w, n_rows)
-        for t in range(b0, stop):
-            vx = x[t]
-            vy = y[t]
-            if not (np.isnan(vx) or np.isnan(vy)):
-                pn += 1
-                dx = vx - bx
-                dy = vy - by
-                ux = dx - pmx
-                uy = dy - pmy
-                pmx += ux / pn
-                pmy += uy / pn
-                pqx += ux * (dx - pmx)
-                pqy += uy * (dy - pmy)
-                pcxy += ux * uy * ((pn - 1.0) / pn)
-                pxlo = min(pxlo, vx)
-                pxhi = max(pxhi, vx)
-                pylo = min(pylo, vy)
-                pyhi = max(pyhi, vy)
-            i = t + 1 - b0
-            na = s_n[i] if k > 0 else 0
-            if na == 0:
-                n = pn
-                qx = pqx
-                qy = pqy
-                cxy = pcxy
-                xlo = pxlo
-                xhi = pxhi
-                ylo = pylo
-                yhi = pyhi
-            elif pn == 0:
-                n = na
-                qx = s_qx[i]
-                qy = s_qy[i]
-                cxy = s_cxy[i]
-                xlo = s_xlo[i]
-                xhi = s_xhi[i]
-                ylo = s_ylo[i]
-                yhi = s_yhi[i]
-            else:
-                n = na + pn
-                f = na * (pn / n)
-                dmx = (bx - ax) + (pmx - s_mx[i])
-                dmy = (by - ay) + (pmy - s_my[i])
-                qx = s_qx[i] + pqx + dmx * dmx * f
-                qy = s_qy[i] + pqy + dmy * dmy * f
-                cxy = s_cxy[i] + pcxy + dmx * dmy * f
-                xlo = min(s_xlo[i], pxlo)
-                xhi = max(s_xhi[i], pxhi)
-                ylo = min(s_ylo[i], pylo)
-                yhi = max(s_yhi[i], pyhi)
-            r_val = np.nan
-            if n >= min_obs and n >= 2 and xlo != xhi and ylo != yhi and qx > 0.0 and qy > 0.0:
-                r_val = cxy / (np.sqrt(qx) * np.sqrt(qy))
-                r_val = min(1.0, max(-1.0, r_val))
-            out[t] = r_val
+        pc = 0.0
+        # suffix of this block (for the next): anchored at its last valid pair
+        cx = 0.0
+        cy = 0.0
+        sn = _U(0)
+        smx = 0.0
+        smy = 0.0
+        sqx = 0.0
+        sqy = 0.0
+        sc = 0.0
+        wm1 = _U(w - 1)
+        bad = 0
+        for i in range(m_rows):
+            vx = x[b0 + i]
+            vy = y[b0 + i]
+            bad += (vx != vx) | (vy != vy)
+        if bad == 0:
+            # no NaN in the block: the same arithmetic (bit-identical) without the selects; the
+            # anchors are the block's first and last rows
+            bx = x[b0]
+            by = y[b0]
+            cx = x[b0 + wm1] if back else 0.0
+            cy = y[b0 + wm1] if back else 0.0
+            for i in range(m_rows):
+                vx = x[b0 + i]
+                vy = y[b0 + i]
+                pmx, pmy, pqx, pqy, pc = _corr_add(True, vx, vy, bx, by, pmx, pmy, pqx, pqy, pc,
+                                                   rec[i + _U(1)], gam[i + _U(1)])  # fmt: skip
+                pbuf[i] = float(i + _U(1))
+                pbuf[L1 + i] = pmx - (ax - bx)
+                pbuf[L2 + i] = pmy - (ay - by)
+                pbuf[L3 + i] = pqx
+                pbuf[L4 + i] = pqy
+                pbuf[L5 + i] = pc
+                if back:
+                    ib = wm1 - i
+                    ux_ = x[b0 + ib]
+                    uy_ = y[b0 + ib]
+                    smx, smy, sqx, sqy, sc = _corr_add(True, ux_, uy_, cx, cy, smx, smy, sqx, sqy, sc,
+                                                       rec[i + _U(1)], gam[i + _U(1)])  # fmt: skip
+                    ob = wb + ib
+                    sbuf[ob] = float(i + _U(1))
+                    sbuf[ob + L1] = smx
+                    sbuf[ob + L2] = smy
+                    sbuf[ob + L3] = sqx
+                    sbuf[ob + L4] = sqy
+                    sbuf[ob + L5] = sc
+            pn = m_rows
+            sn = m_rows if back else _U(0)
+        for i in range(m_rows if bad else _U(0)):
+            # forward: row b0 + i
+            vx = x[b0 + i]
+            vy = y[b0 + i]
+            ok = (vx == vx) & (vy == vy)
+            first = ok & (pn == 0)
+            bx = vx if first else bx
+            by = vy if first else by
+            pmx, pmy, pqx, pqy, pc = _corr_add(ok, vx, vy, bx, by, pmx, pmy, pqx, pqy, pc,
+                                               rec[pn + _U(1)], gam[pn + _U(1)])  # fmt: skip
+            pn = pn + _U(1) if ok else pn
+            pbuf[i] = float(pn)
+            pbuf[L1 + i] = pmx - (ax - bx)  # the prefix mean in the suffix's anchor, less its own
+            pbuf[L2 + i] = pmy - (ay - by)
+            pbuf[L3 + i] = pqx
+            pbuf[L4 + i] = pqy
+            pbuf[L5 + i] = pc
+            if back:
+                # backward: row b0 + w-1-i, into the suffix at index w-1-i
+                ib = wm1 - i
+                ux_ = x[b0 + ib]
+                uy_ = y[b0 + ib]
+                okb = (ux_ == ux_) & (uy_ == uy_)
+                firstb = okb & (sn == 0)
+                cx = ux_ if firstb else cx
+                cy = uy_ if firstb else cy
+                smx, smy, sqx, sqy, sc = _corr_add(okb, ux_, uy_, cx, cy, smx, smy, sqx, sqy, sc,
+                                                   rec[sn + _U(1)], gam[sn + _U(1)])  # fmt: skip
+                sn = sn + _U(1) if okb else sn
+                ob = wb + ib
+                sbuf[ob] = float(sn)
+                sbuf[ob + L1] = smx
+                sbuf[ob + L2] = smy
+                sbuf[ob + L3] = sqx
+                sbuf[ob + L4] = sqy
+                sbuf[ob + L5] = sc
+        # merge prefix i with the previous block's suffix over rows i+1 .. w-1 (Chan) and finish
+        nsus = 0
+        for i in range(m_rows):
+            o = ra + i + _U(1)
+            nn, qx, qy, cxy = _corr_merge(sbuf, pbuf, o, i, L1, L2, L3, L4, L5)
+            # all three scaled by nn (no division); rho is scale-free
+            s2 = qx * qy
+            rho = cxy / np.sqrt(s2)
+            rho = _fmin(1.0, _fmax(-1.0, rho))
+            good = (nn >= fmo) & (qx > 0.0) & (qy > 0.0)
+            out[b0 + i] = rho if good else np.nan
+            n2 = nn * nn
+            nsus += good & ((qx <= thx * n2) | (qy <= thy * n2) | (s2 <= _TINY) | (s2 >= _HUGE))
+        if nsus:
+            # rare: windows whose spread may be at rounding level get the exact flat test (and
+            # products of M2 beyond the float range the two-root form); only window-local facts
+            # change the result, so it stays truncation-invariant. The exact min/max of the valid
+            # pairs: suffix ones of the previous block into ``mbuf``, prefix ones on the way.
+            for f4 in range(_U(4)):
+                mbuf[f4 * L + _U(w)] = _INF if f4 % _U(2) == _U(0) else -_INF
+            for jj in range(_U(w)):
+                j = _U(w - 1) - jj
+                r = b0 + j - _U(w) if k > 0 else j  # row j of the previous block (none before block 0)
+                vx = x[r]
+                vy = y[r]
+                ok = (vx == vx) & (vy == vy) & (k > 0)
+                mbuf[j] = _fmin(mbuf[j + _U(1)], vx) if ok else mbuf[j + _U(1)]
+                mbuf[L + j] = _fmax(mbuf[L + j + _U(1)], vx) if ok else mbuf[L + j + _U(1)]
+                mbuf[L2 + j] = _fmin(mbuf[L2 + j + _U(1)], vy) if ok else mbuf[L2 + j + _U(1)]
+                mbuf[L3 + j] = _fmax(mbuf[L3 + j + _U(1)], vy) if ok else mbuf[L3 + j + _U(1)]
+            xlo = _INF
+            xhi = -_INF
+            ylo = _INF
+            yhi = -_INF
+            for i in range(m_rows):
+                vx = x[b0 + i]
+                vy = y[b0 + i]
+                if (vx == vx) & (vy == vy):
+                    xlo = _fmin(xlo, vx)
+                    xhi = _fmax(xhi, vx)
+                    ylo = _fmin(ylo, vy)
+                    yhi = _fmax(yhi, vy)
+                o = ra + i + _U(1)
+                nn, qx, qy, cxy = _corr_merge(sbuf, pbuf, o, i, L1, L2, L3, L4, L5)
+                s2 = qx * qy
+                good = (nn >= fmo) & (qx > 0.0) & (qy > 0.0)
+                n2 = nn * nn
+                if good & ((qx <= thx * n2) | (qy <= thy * n2) | (s2 <= _TINY) | (s2 >= _HUGE)):
+                    j = i + _U(1)
+                    if _flat2(_fmin(mbuf[j], xlo), _fmax(mbuf[L + j], xhi)) | _flat2(
+                        _fmin(mbuf[L2 + j], ylo), _fmax(mbuf[L3 + j], yhi)
+                    ):
+                        out[b0 + i] = np.nan
+                    elif (s2 <= _TINY) | (s2 >= _HUGE):
+                        out[b0 + i] = _fmin(1.0, _fmax(-1.0, cxy / (np.sqrt(qx) * np.sqrt(qy))))
+        if back:
+            ax = cx if sn > 0 else bx
+            ay = cy if sn > 0 else by
+            ra = wb
 
 
 @njit(cache=True, nogil=True)
 def rolling_corr(x, y, w, min_obs, out, j0, j1):  # type: ignore[no-untyped-def]
     """Rolling Pearson correlation of row pairs ``(x[j], y[j])`` (shape (N, T)), ``j0 <= j < j1``."""
+    rec = np.zeros(w + 2)  # rec[n] = 1 / n
+    gam = np.zeros(w + 2)  # gam[n] = (n - 1) / n
+    for n in range(1, w + 2):
+        rec[n] = 1.0 / n
+        gam[n] = (n - 1.0) / n
+    sbuf = np.empty(2 * _CREC * (w + 1))
+    pbuf = np.empty(_CREC * (w + 1))
+    mbuf = np.empty(4 * (w + 1))
     for j in range(j0, j1):
-        _rolling_corr_1d(x[j], y[j], w, min_obs, out[j])
+        _rolling_corr_1d(x[j], y[j], w, min_obs, out[j], rec, gam, sbuf, pbuf, mbuf)

@@ -77,8 +77,10 @@ def rolling_corr(
 
         over the rows :math:`V_t` of the window where both are valid (the
         means are over :math:`V_t` too). NaN where
-        :math:`|V_t| <` ``min_obs`` or either series is constant on
-        :math:`V_t`. Clipped to ``[-1, 1]``.
+        :math:`|V_t| <` ``min_obs`` or either series is flat on
+        :math:`V_t`: constant, or differing only by rounding
+        (``max - min <= 4 * eps * max(|min|, |max|)``, the rule of
+        :func:`~stormwatch.kernels.rolling_mean_std`). Clipped to ``[-1, 1]``.
 
     Notes
     -----
