@@ -275,3 +275,22 @@ def test_absorption_ratio_threads_and_weekly() -> None:
     done = ~np.isnan(weekly)
     np.testing.assert_array_equal(weekly[done], one[done])
     ref.assert_matches(one, ref.absorption_ratio(X, 120, None, 60), 1e-12, what="AR vs eigvalsh loop")
+
+
+@pytest.mark.parametrize("method", ["auto", "direct"])
+def test_absorption_ratio_bisection_matches_lapack_path(method: str) -> None:
+    X = messy_panel(7, n=400, k=25)  # SYNTHETIC: NaN gaps, flat column, burst then calm
+    X[:, 3] += 1e6  # level offset: irrelevant for the scatter
+    fast = absorption_ratio(X, 80, min_obs=40, _method=method)
+    slow = absorption_ratio(X, 80, min_obs=40, _method=f"{method}-lapack")
+    np.testing.assert_array_equal(fast.n_used, slow.n_used)
+    ref.assert_matches(fast.value, slow.value, 1e-12, what=f"bisection vs LAPACK {method}")
+    ref.assert_matches(fast.value, ref.absorption_ratio(X, 80, None, 40), 1e-12, what="vs loop")
+    with pytest.raises(ValueError, match="unknown method"):
+        absorption_ratio(X, 80, _method="auto-qr")
+
+
+def test_absorption_ratio_real_sectors_tight(sector_returns: np.ndarray) -> None:
+    X = sector_returns[-800:]
+    ar, _ = absorption_ratio(X, 120, n_factors=2)
+    ref.assert_matches(ar, ref.absorption_ratio(X, 120, 2, 120), 1e-12, what="sectors k=2")

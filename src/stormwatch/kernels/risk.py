@@ -5,10 +5,15 @@ matrix from :func:`stormwatch.kernels._panel_nb.scatter_rows` (anchored,
 merge-only Welford/Chan aggregates in O(N^2) per row). When that would need
 too much memory (``window * N**2`` doubles above ``_BLOCKED_MAX_DOUBLES``)
 each window is computed directly instead (anchored two-pass with numpy);
-both paths give the same numbers to rounding. Turbulence streams the
-inverse covariance with rank-one updates and exact restarts
-(:mod:`stormwatch.kernels._risk_nb`); the batched exact solves remain as
-``_method="blocked"``/``"direct"`` for cross-checks.
+both paths give the same numbers to rounding. The sum of the top
+eigenvalues of each scatter matrix comes from a numba Householder
+tridiagonalisation + Sturm-count search (:mod:`stormwatch.kernels._eig_nb`,
+about 2.3x faster than LAPACK ``eigvalsh`` at N=100), LAPACK remaining for
+the Gram-matrix case and as ``_method="lapack"`` for cross-checks.
+
+Turbulence streams the inverse covariance with rank-one updates and exact
+restarts (:mod:`stormwatch.kernels._risk_nb`); the batched exact solves
+remain as ``_method="blocked"``/``"direct"`` for cross-checks.
 
 Panel NaN policy: in each window a column is used only if it has no NaN
 there and is not constant; columns never mix different rows.
@@ -23,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from stormwatch.kernels import _panel_nb, _risk_nb
+from stormwatch.kernels import _eig_nb, _panel_nb, _risk_nb
 from stormwatch.kernels._blas import one_blas_thread
 from stormwatch.kernels._threads import run_chunks
 from stormwatch.kernels._validate import as_panel, as_series, check_min_obs, check_window
@@ -180,9 +185,12 @@ def absorption_ratio(
         AR_t = \frac{\sum_{k=1}^{K} \lambda_k}{\sum_{k=1}^{m} \lambda_k}
              = \frac{\sum_{k=1}^{K} \lambda_k}{\operatorname{tr} \Sigma_t}
 
-    Eigenvalues come from :func:`numpy.linalg.eigvalsh` of the
-    :math:`m \times m` covariance, or of the :math:`n \times n` Gram matrix
-    when :math:`m > n` rows (same non-zero eigenvalues).
+    The top-:math:`K` sum comes from a Householder reduction of the
+    :math:`m \times m` scatter matrix to tridiagonal form and bisection /
+    bracketed Laguerre steps on Sturm counts for its top :math:`K` eigenvalues
+    (:mod:`stormwatch.kernels._eig_nb`; no eigenvectors, no full spectrum),
+    or from :func:`numpy.linalg.eigvalsh` of the :math:`n \times n` Gram
+    matrix when :math:`m > n` rows (same non-zero eigenvalues).
 
     NaN policy: columns with a NaN in the window, or constant over it, are
     left out; the value is NaN when fewer than 3 columns remain, when
@@ -190,14 +198,12 @@ def absorption_ratio(
     :math:`K \ge n - 1` (with ``n`` rows the covariance has rank at most
     :math:`n - 1`, so the top :math:`K` eigenvalues would absorb everything).
     Agreement with a per-window ``np.cov`` + ``eigvalsh`` reference is
-    tested at a relative 1e-10 (about 1e-15 seen).
+    tested at a relative 1e-12 (about 1e-15 seen).
 
-    Cost: one :func:`numpy.linalg.eigvalsh` per computed row (about 0.13 ms
-    at N=100 on an idle core), run in batches split over the kernel threads
-    (see :func:`stormwatch.kernels.set_num_threads`) with BLAS limited to one
-    thread meanwhile (a multi-threaded OpenBLAS is several times slower on
-    many small matrices); use ``step`` (e.g. 5 for weekly values) for long
-    histories of wide panels.
+    Cost: about 0.13 ms per computed row at N=100 (0.1 ms reduction, 0.03 ms
+    eigenvalue search; LAPACK ``eigvalsh`` alone takes about 0.3 ms), split over the
+    kernel threads (see :func:`stormwatch.kernels.set_num_threads`); use
+    ``step`` (e.g. 5 for weekly values) for long histories of wide panels.
     """
     w = check_window(window)
     mo = check_min_obs(min_obs, w, least=2, default=w)
@@ -241,8 +247,19 @@ def _absorption_batches(
     out: npt.NDArray[np.float64],
     used: npt.NDArray[np.int64],
 ) -> None:
-    """Fill ``out`` and ``used`` at ``ends`` (see :func:`absorption_ratio`)."""
-    for bt in _iter_scatter(arr, w, ends, full=False, method=method):
+    """Fill ``out`` and ``used`` at ``ends`` (see :func:`absorption_ratio`).
+
+    ``method`` is ``"<scatter>"`` or ``"<scatter>-lapack"`` (``<scatter>`` one
+    of ``auto``/``blocked``/``direct``, or just ``"lapack"``): the suffix
+    takes the eigenvalues from LAPACK instead of the tridiagonal
+    reduction + bisection of :mod:`stormwatch.kernels._eig_nb`.
+    """
+    scatter_method, _, eig = method.partition("-")
+    if scatter_method == "lapack" and not eig:
+        scatter_method, eig = "auto", "lapack"
+    if eig not in ("", "lapack"):
+        raise ValueError(f"unknown method {method!r}")
+    for bt in _iter_scatter(arr, w, ends, full=False, method=scatter_method):
         diag = np.diagonal(bt.scat, axis1=1, axis2=2)[bt.pos]
         usable = np.isfinite(diag) & (diag > 0.0)
         used[bt.ends] = usable.sum(axis=1)
@@ -255,10 +272,18 @@ def _absorption_batches(
             wpos = bt.pos[grp]
             wide = bt.nrow[wpos] < m  # more columns than rows: use the Gram matrix
             if not wide.any():
-                sub = _take(bt.scat, wpos, cols)
-                ev = _eigvalsh_batch(sub)
-                trace = np.trace(sub, axis1=1, axis2=2)
-                out[bt.ends[grp]] = ev[:, -k:].sum(axis=1) / trace
+                if eig == "lapack":
+                    sub = _take(bt.scat, wpos, cols)
+                    ev = _eigvalsh_batch(sub)
+                    trace = np.trace(sub, axis1=1, axis2=2)
+                    out[bt.ends[grp]] = ev[:, -k:].sum(axis=1) / trace
+                else:
+                    ratio = np.empty(grp.size)
+                    run_chunks(
+                        _eig_nb.absorption_rows, grp.size, grp.size * 2 * m**3,
+                        bt.scat, wpos, cols, k, ratio,
+                    )  # fmt: skip
+                    out[bt.ends[grp]] = ratio
                 continue
             for g in grp.tolist():
                 e = int(bt.ends[g])
