@@ -17,6 +17,7 @@ correlations exactly (``max == min``); for the moments by the kernels' flat rule
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
@@ -128,6 +129,43 @@ def avg_corr(X: F64, w: int, min_obs: int) -> tuple[F64, npt.NDArray[np.int64]]:
         c = np.corrcoef(block[:, cols], rowvar=False)
         m = cols.size
         out[t] = (c.sum() - np.trace(c)) / (m * (m - 1))
+    return out, used
+
+
+def _exact_corr(a: F64, b: F64) -> float:
+    """Pearson correlation of two columns with exact rational sums (one rounding at the end)."""
+    fa = [Fraction(float(v)) for v in a]
+    fb = [Fraction(float(v)) for v in b]
+    n = len(fa)
+    ma, mb = sum(fa) / n, sum(fb) / n
+    sab = sum((x - ma) * (y - mb) for x, y in zip(fa, fb, strict=True))
+    saa = sum((x - ma) ** 2 for x in fa)
+    sbb = sum((y - mb) ** 2 for y in fb)
+    # sqrt of the exact product, rounded once: exact to about 1 ulp
+    return float(sab) / math.sqrt(float(saa * sbb)) if saa and sbb else math.nan
+
+
+def avg_corr_exact(X: F64, w: int, min_obs: int) -> tuple[F64, npt.NDArray[np.int64]]:
+    """:func:`avg_corr` with exact rational pair correlations (small panels only).
+
+    ``np.corrcoef`` loses every digit on a column whose values differ by an
+    ulp (two rows of -1 and -0.9999999999999999 correlate exactly +-1 with
+    anything, corrcoef says 0.71); property tests on arbitrary floats use this.
+    """
+    n_rows = X.shape[0]
+    out = np.full(n_rows, np.nan)
+    used = np.zeros(n_rows, dtype=np.int64)
+    for t in range(n_rows):
+        block = X[_window(t, w)]
+        if block.shape[0] < max(min_obs, 2):
+            continue
+        cols = usable_columns(block)
+        used[t] = cols.size
+        m = cols.size
+        if m < 2:
+            continue
+        pairs = [_exact_corr(block[:, i], block[:, j]) for i in cols for j in cols if i < j]
+        out[t] = math.fsum(pairs) * 2.0 / (m * (m - 1))
     return out, used
 
 
