@@ -82,7 +82,12 @@ with Store.open(sys.argv[1], read_only=True) as st:
     as_of = compute.latest_market_day(st, catalog, ids)
     panel = load_panel(st, catalog, ids, start=pd.Timestamp(sys.argv[2]), as_of=as_of)
 compute.assess_panel(panel)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
+# VmHWM: this process's own peak. ru_maxrss would keep the forking parent's peak across exec.
+try:
+    with open("/proc/self/status") as fh:
+        print(next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")))  # KiB
+except OSError:  # not Linux
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
