@@ -113,23 +113,16 @@ def usable_columns(block: F64) -> npt.NDArray[np.int64]:
     return np.flatnonzero(ok)
 
 
-def avg_corr(X: F64, w: int, min_obs: int) -> tuple[F64, npt.NDArray[np.int64]]:
-    """Average off-diagonal ``np.corrcoef`` of the usable columns, per window."""
-    n_rows = X.shape[0]
-    out = np.full(n_rows, np.nan)
-    used = np.zeros(n_rows, dtype=np.int64)
-    for t in range(n_rows):
-        block = X[_window(t, w)]
-        if block.shape[0] < max(min_obs, 2):
-            continue
-        cols = usable_columns(block)
-        used[t] = cols.size
-        if cols.size < 2:
-            continue
-        c = np.corrcoef(block[:, cols], rowvar=False)
-        m = cols.size
-        out[t] = (c.sum() - np.trace(c)) / (m * (m - 1))
-    return out, used
+def _corrcoef_avg(block: F64) -> float:
+    c = np.corrcoef(block, rowvar=False)
+    m = block.shape[1]
+    return float((c.sum() - np.trace(c)) / (m * (m - 1)))
+
+
+def _exact_avg(block: F64) -> float:
+    m = block.shape[1]
+    pairs = [_exact_corr(block[:, i], block[:, j]) for i in range(m) for j in range(i + 1, m)]
+    return math.fsum(pairs) * 2.0 / (m * (m - 1))
 
 
 def _exact_corr(a: F64, b: F64) -> float:
@@ -145,13 +138,16 @@ def _exact_corr(a: F64, b: F64) -> float:
     return float(sab) / math.sqrt(float(saa * sbb)) if saa and sbb else math.nan
 
 
-def avg_corr_exact(X: F64, w: int, min_obs: int) -> tuple[F64, npt.NDArray[np.int64]]:
-    """:func:`avg_corr` with exact rational pair correlations (small panels only).
+def avg_corr(X: F64, w: int, min_obs: int, *, exact: bool = False) -> tuple[F64, npt.NDArray[np.int64]]:
+    """Average off-diagonal ``np.corrcoef`` of the usable columns, per window.
 
-    ``np.corrcoef`` loses every digit on a column whose values differ by an
-    ulp (two rows of -1 and -0.9999999999999999 correlate exactly +-1 with
-    anything, corrcoef says 0.71); property tests on arbitrary floats use this.
+    ``exact=True`` computes each pair with exact rational sums instead (small
+    panels only): ``np.corrcoef`` loses every digit on a column whose values
+    differ by an ulp (two rows of -1 and -0.9999999999999999 correlate exactly
+    +-1 with anything, corrcoef says 0.71); property tests on arbitrary floats
+    use it.
     """
+    one = _exact_avg if exact else _corrcoef_avg
     n_rows = X.shape[0]
     out = np.full(n_rows, np.nan)
     used = np.zeros(n_rows, dtype=np.int64)
@@ -161,11 +157,8 @@ def avg_corr_exact(X: F64, w: int, min_obs: int) -> tuple[F64, npt.NDArray[np.in
             continue
         cols = usable_columns(block)
         used[t] = cols.size
-        m = cols.size
-        if m < 2:
-            continue
-        pairs = [_exact_corr(block[:, i], block[:, j]) for i in cols for j in cols if i < j]
-        out[t] = math.fsum(pairs) * 2.0 / (m * (m - 1))
+        if cols.size >= 2:
+            out[t] = one(block[:, cols])
     return out, used
 
 
