@@ -42,6 +42,17 @@ def _emit(text: str, path: Path | None) -> None:
     err.print(f"wrote {path}")
 
 
+def _emit_records(frame: pd.DataFrame, fmt: str, path: Path | None) -> bool:
+    """Write ``frame`` as CSV or JSON records when ``fmt`` asks for it; False for a table format."""
+    if fmt == "csv":
+        _emit(frame.to_csv(index=False), path)
+    elif fmt == "json":
+        _emit(frame.to_json(orient="records", indent=1) + "\n", path)
+    else:
+        return False
+    return True
+
+
 def _fail(exc: Exception) -> typer.Exit:
     err.print(f"[red]error:[/] {exc}", markup=True)
     return typer.Exit(1)
@@ -312,11 +323,7 @@ def sweep_cmd(
             result = run_sweep(inputs, grid, scheduler=scheduler, n_workers=workers)
     except ValueError as exc:
         raise _fail(exc) from None
-    if fmt == "csv":
-        _emit(result.to_csv(index=False), out_path)
-        return
-    if fmt == "json":
-        _emit(result.to_json(orient="records", indent=1) + "\n", out_path)
+    if _emit_records(result, fmt, out_path):
         return
     top = result.sort_values(["horizon", "score_auroc", "level_auroc"], ascending=[True, False, False])
     table = Table(title=f"sweep: {len(result)} parameter sets (best 10 per target by score AUROC)")

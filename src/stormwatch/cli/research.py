@@ -29,7 +29,7 @@ from stormwatch.cli._app import (
     err,
     out,
 )
-from stormwatch.cli.evaluate import OutOpt, _emit, _fail, _floats, _ints
+from stormwatch.cli.evaluate import OutOpt, _emit, _emit_records, _fail, _floats, _ints
 
 __all__ = ["read_csv_dir", "research_app"]
 
@@ -209,11 +209,7 @@ def sweep_signals_cmd(
                 )
     except ValueError as exc:
         raise _fail(exc) from None
-    if fmt == "csv":
-        _emit(result.to_csv(index=False), out_path)
-        return
-    if fmt == "json":
-        _emit(result.to_json(orient="records", indent=1) + "\n", out_path)
+    if _emit_records(result, fmt, out_path):
         return
     # one row per (series, window): its AUROC and the threshold with the lowest noise-to-signal
     best = result.dropna(subset=["noise_to_signal"]).sort_values("noise_to_signal")
